@@ -1,0 +1,61 @@
+// Every Redis key of a run. All share the {TEST_ID} hash tag so a run lives in
+// one Redis Cluster slot (Lua scripts touch several keys at once).
+
+export type Stage = "publish" | "queue" | "delivery" | "e2e";
+export const STAGES: readonly Stage[] = ["publish", "queue", "delivery", "e2e"];
+
+export interface RunKeys {
+  // JSON run record (RunRecord), written once by setup (SET NX).
+  record: string;
+  // Hash: endedAtMs, teardowns.
+  end: string;
+  // Bitmap per tenant, bit = local index: publish accepted (202, not duplicate).
+  accepted(tenant: number): string;
+  // Bitmap per tenant: publish not accepted (non-2xx or no answer). A receipt for
+  // one of these is Outpost delivering an event it did not acknowledge, not a harness bug.
+  rejected(tenant: number): string;
+  // BITFIELD u32 per tenant at #local: publish-ack time in ms since startedAtMs, +1 (0 = unknown yet).
+  publishedAt(tenant: number): string;
+  // Hash of publish counters: accepted, duplicate, rejected:<status>, error:<kind>, routing_mismatch.
+  publish: string;
+  // Bitmap per destination, bit = local index: at least one delivery recorded.
+  receipts(destination: number): string;
+  // Bitmap per destination: at least one attempt answered with an injected fault.
+  faulted(destination: number): string;
+  // BITFIELD u32 per destination at #local: attempt start (ta) in ms since startedAtMs, +1,
+  // parked until the publish ack is known so the queue stage can be computed.
+  attemptAt(destination: number): string;
+  // Hash of per-destination counters: attempts, first, duplicate, fault:<kind>, sig:<ok|bad|missing|unchecked>.
+  destination(destination: number): string;
+  // Latency histogram hash (see histogram.ts). publish is run-wide; others per destination.
+  histogram(stage: Stage, destination?: number): string;
+  // Hash second-since-epoch -> count. "publish" for accepts, "d<N>" for first deliveries.
+  timeline(series: string): string;
+  // Hash of run-wide anomalies: unknown:<reason>.
+  anomalies: string;
+  // Scratch keys for the ledger computation (deleted by the same script).
+  scratch(name: string): string;
+}
+
+export function runKeys(testId: string): RunKeys {
+  const p = `olt:{${testId}}:`;
+  return {
+    record: `${p}record`,
+    end: `${p}end`,
+    accepted: (t) => `${p}acc:${t}`,
+    rejected: (t) => `${p}rej:${t}`,
+    publishedAt: (t) => `${p}t2:${t}`,
+    publish: `${p}pub`,
+    receipts: (d) => `${p}rcv:${d}`,
+    faulted: (d) => `${p}flt:${d}`,
+    attemptAt: (d) => `${p}ta:${d}`,
+    destination: (d) => `${p}dst:${d}`,
+    histogram: (stage, d) => (d === undefined ? `${p}h:${stage}` : `${p}h:${stage}:${d}`),
+    timeline: (series) => `${p}tl:${series}`,
+    anomalies: `${p}anomalies`,
+    scratch: (name) => `${p}tmp:${name}`,
+  };
+}
+
+// Default lifetime of a run's keys: long enough to re-run verify next week.
+export const DEFAULT_RUN_TTL_SECONDS = 7 * 24 * 3600;

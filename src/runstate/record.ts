@@ -1,0 +1,43 @@
+import { RunShape } from "./identity";
+
+// What throughput's setup leaves for the mock and for verify. It holds the
+// destinations' signing secrets (the mock needs them): never print it whole.
+export interface RunDestination {
+  index: number;
+  tenant: number;
+  id: string;
+  url: string;
+  secret: string;
+}
+
+export interface RunRecord {
+  version: 1;
+  testId: string;
+  // Reference instant: relative timestamps in Redis count ms from here.
+  startedAtMs: number;
+  // Latency samples of events whose t0 falls before this are not recorded.
+  warmupEndsAtMs: number;
+  shape: RunShape;
+  retry: boolean;
+  topic: string;
+  outpostUrl: string;
+  // Effective non-secret settings, for the report.
+  settings: Record<string, string | number | boolean>;
+  tenants: string[];
+  destinations: RunDestination[];
+}
+
+export function parseRunRecord(json: string): RunRecord {
+  const r = JSON.parse(json) as RunRecord;
+  if (r.version !== 1 || typeof r.testId !== "string" || !r.shape || !Array.isArray(r.destinations)) {
+    throw new Error("run record: unsupported or corrupt format");
+  }
+  return r;
+}
+
+// The record without secrets, safe to print or write to a summary file.
+export function publicRunRecord(r: RunRecord): Omit<RunRecord, "destinations"> & {
+  destinations: Omit<RunDestination, "secret">[];
+} {
+  return { ...r, destinations: r.destinations.map(({ secret: _secret, ...rest }) => rest) };
+}

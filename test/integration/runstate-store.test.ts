@@ -1,0 +1,89 @@
+import { strict as assert } from "node:assert";
+import { NodeRedisPort } from "../../adapters/node/redis";
+import { percentileMs } from "../../src/runstate/histogram";
+import { destinationIndexes, eventId, tenantOfSeq } from "../../src/runstate/identity";
+import { RunRecord } from "../../src/runstate/record";
+import { RunStateStore } from "../../src/runstate/store";
+import { connectRedis, RedisServer, startRedis } from "../support/redis-server";
+
+function record(testId: string, over: Partial<RunRecord> = {}): RunRecord {
+  const shape = { tenants: 2, destinationsPerTenant: 2 };
+  return {
+    version: 1,
+    testId,
+    startedAtMs: 1_700_000_000_000,
+    warmupEndsAtMs: 1_700_000_000_000,
+    shape,
+    retry: false,
+    topic: "loadtest.event",
+    outpostUrl: "http://127.0.0.1:3333",
+    settings: {},
+    tenants: ["a", "b"],
+    destinations: [0, 1, 2, 3].map((i) => ({ index: i, tenant: Math.floor(i / 2), id: `d${i}`, url: `u${i}`, secret: "whsec_x" })),
+    ...over,
+  };
+}
+
+describe("run-state store against a real redis-server", () => {
+  let server: RedisServer;
+  let redis: NodeRedisPort;
+  before(async () => {
+    server = await startRedis();
+    redis = await connectRedis(server);
+  });
+  after(async () => {
+    await redis?.close();
+    await server?.stop();
+  });
+
+  it("keeps an exact ledger with duplicates, missing, rejected and unknown receipts", async () => {
+    const rec = record("ledger1");
+    const store = new RunStateStore(redis, rec.testId);
+    assert.equal((await store.createRunRecord(rec)).created, true);
+    const t = rec.startedAtMs + 1000;
+    // 100 events; seq 7 rejected; everything delivered to all its destinations
+    // except seq 10 and 11 to their first destination; seq 20 delivered twice.
+    for (let seq = 0; seq < 100; seq++) {
+      if (seq === 7) await store.recordPublishNotAccepted(rec, seq, "rejected:500");
+      else assert.equal(await store.recordPublishAccepted(rec, { seq, t0Ms: t, t2Ms: t + 5 }), true);
+    }
+    for (let seq = 0; seq < 100; seq++) {
+      if (seq === 7) continue;
+      for (const d of destinationIndexes(rec.shape, tenantOfSeq(rec.shape, seq))) {
+        if ((seq === 10 || seq === 11) && d % 2 === 0) continue;
+        const first = await store.recordReceipt(rec, { destination: d, seq, t0Ms: t, taMs: t + 10, t3Ms: t + 12, signature: "ok" });
+        assert.equal(first, true);
+      }
+    }
+    assert.equal(await store.recordReceipt(rec, { destination: 0, seq: 20, t3Ms: t + 50, signature: "ok" }), false);
+    // seq 200 was never published: an unknown receipt on destination 0 (tenant 0).
+    await store.recordReceipt(rec, { destination: 0, seq: 200, t3Ms: t + 50, signature: "ok" });
+
+    const d0 = await store.destinationLedger(rec, 0, 10);
+    assert.deepEqual(
+      { acc: d0.accepted, del: d0.delivered, miss: d0.missing, unk: d0.unknown, list: d0.missingSeqs },
+      { acc: 50, del: 49, miss: 1, unk: 1, list: [10] },
+    );
+    const d2 = await store.destinationLedger(rec, 2, 10);
+    assert.deepEqual({ acc: d2.accepted, del: d2.delivered, miss: d2.missing, list: d2.missingSeqs }, { acc: 49, del: 48, miss: 1, list: [11] });
+    assert.equal((await store.counters(store.keys.destination(0))).duplicate, 1);
+    const q = await store.stageHistogram(rec, "queue");
+    assert.ok(Math.abs(percentileMs(q, 50) - 5) < 0.05, `queue p50 ${percentileMs(q, 50)}`);
+    assert.equal(eventId("ledger1", 10), "ledger1_10");
+  });
+
+  it("records the queue stage whichever of publish ack and delivery reaches Redis first", async () => {
+    const rec = record("race1");
+    const store = new RunStateStore(redis, rec.testId);
+    await store.createRunRecord(rec);
+    const t = rec.startedAtMs + 2000;
+    // seq 0: receipt before the publish ack is recorded; seq 2: after.
+    await store.recordReceipt(rec, { destination: 0, seq: 0, t0Ms: t, taMs: t + 30, t3Ms: t + 31, signature: "ok" });
+    await store.recordPublishAccepted(rec, { seq: 0, t0Ms: t, t2Ms: t + 10 });
+    await store.recordPublishAccepted(rec, { seq: 2, t0Ms: t, t2Ms: t + 10 });
+    await store.recordReceipt(rec, { destination: 0, seq: 2, t0Ms: t, taMs: t + 30, t3Ms: t + 31, signature: "ok" });
+    const q = await store.histogram("queue", 0);
+    assert.equal(q.count, 2);
+    assert.ok(Math.abs(percentileMs(q, 100) - 20) < 0.2);
+  });
+});

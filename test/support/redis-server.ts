@@ -1,0 +1,55 @@
+import { ChildProcess, spawn } from "node:child_process";
+import { createConnection } from "node:net";
+import { NodeRedisPort } from "../../adapters/node/redis";
+
+// A throwaway real redis-server per test file, on a free loopback port.
+export interface RedisServer {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection({ host: "127.0.0.1", port });
+    s.once("connect", () => { s.destroy(); resolve(true); });
+    s.once("error", () => resolve(false));
+  });
+}
+
+export async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startRedis(): Promise<RedisServer> {
+  const port = await freePort();
+  const bin = process.env.REDIS_SERVER_BIN ?? "redis-server";
+  const child: ChildProcess = spawn(bin, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  let exited = false;
+  child.once("exit", () => { exited = true; });
+  for (let i = 0; i < 100 && !(await portOpen(port)); i++) {
+    if (exited) throw new Error(`redis-server (${bin}) exited at start; is it installed?`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    stop: () => new Promise<void>((resolve) => {
+      if (exited) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    }),
+  };
+}
+
+export async function connectRedis(server: RedisServer): Promise<NodeRedisPort> {
+  return NodeRedisPort.connect(server.url);
+}
