@@ -1,0 +1,23 @@
+import { Client } from "k6/x/redis";
+import { RedisArg, RedisPort, RedisReply } from "../../src/ports";
+
+// RedisPort over k6's Redis module. The bundle maps "k6/x/redis" to
+// "k6/experimental/redis" for k6 v0.40-v1.x (webpack.config.js, K6_REDIS).
+// The client rejects on a nil reply ("redis: nil"); the port contract says null.
+export class K6RedisPort implements RedisPort {
+  private readonly client: Client;
+
+  constructor(url: string) {
+    this.client = new Client(url);
+  }
+
+  async command(args: RedisArg[]): Promise<RedisReply> {
+    const [name, ...rest] = args;
+    try {
+      return (await this.client.sendCommand(String(name), ...rest)) as RedisReply;
+    } catch (err) {
+      if (String((err as Error)?.message ?? err).includes("redis: nil")) return null;
+      throw err;
+    }
+  }
+}
