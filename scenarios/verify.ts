@@ -1,0 +1,74 @@
+// k6 entry for verify: wiring only; the logic is src/verify (tested in Node).
+// setup() waits and computes the report once, the single iteration turns it into
+// gauges that the thresholds judge (exit 99 on a failed verdict), and
+// handleSummary prints the verdict and writes SUMMARY_JSON.
+import { sleep } from "k6";
+import exec from "k6/execution";
+import { Gauge } from "k6/metrics";
+import { K6RedisPort } from "../adapters/k6/redis";
+import { ConfigError } from "../src/config/env";
+import { readVerifySettings, VerifySettings } from "../src/config/verify-settings";
+import { RunStateStore } from "../src/runstate/store";
+import { renderText } from "../src/verify/render-text";
+import { VerifyReport } from "../src/verify/report";
+import { RunNotFoundError, runVerification } from "../src/verify/run-verification";
+import { verdictMetricNames, verdictMetricValues, verdictThresholds } from "../src/verify/verdict-metrics";
+
+const PROGRESS_LOG_EVERY_MS = 10_000;
+// Time for the ledger and report after the wait itself.
+const SETUP_SLACK_MS = 5 * 60_000;
+
+function settingsOrAbort(): VerifySettings {
+  try {
+    return readVerifySettings(__ENV);
+  } catch (err) {
+    if (err instanceof ConfigError) exec.test.abort(err.message);
+    throw err;
+  }
+}
+
+const settings = settingsOrAbort();
+const gauges = new Map(verdictMetricNames().map((name) => [name, new Gauge(name)]));
+
+export const options = {
+  scenarios: { verify: { executor: "shared-iterations", vus: 1, iterations: 1, maxDuration: "1m" } },
+  setupTimeout: `${Math.ceil((settings.timeoutMs + SETUP_SLACK_MS) / 1000)}s`,
+  thresholds: verdictThresholds(settings),
+};
+
+export async function setup(): Promise<VerifyReport> {
+  const store = new RunStateStore(new K6RedisPort(settings.redisUrl), settings.testId, settings.runTtlSeconds);
+  let lastLog = -Infinity;
+  try {
+    return await runVerification(
+      store,
+      settings,
+      { now: () => Date.now() },
+      // A blocking sleep is safe here: nothing is pending between polls.
+      (ms) => {
+        sleep(ms / 1000);
+        return Promise.resolve();
+      },
+      (p) => {
+        if (p.waitedMs - lastLog < PROGRESS_LOG_EVERY_MS) return;
+        lastLog = p.waitedMs;
+        console.log(`verify ${settings.testId}: ${p.delivered} of ${p.expected} expected deliveries after ${Math.round(p.waitedMs / 1000)} s`);
+      },
+    );
+  } catch (err) {
+    if (err instanceof RunNotFoundError) exec.test.abort(err.message);
+    throw err;
+  }
+}
+
+export default function (report: VerifyReport): void {
+  for (const [name, value] of Object.entries(verdictMetricValues(report))) gauges.get(name)?.add(value);
+}
+
+export function handleSummary(data: { setup_data?: VerifyReport }): Record<string, string> {
+  const report = data.setup_data;
+  if (report === undefined) return { stdout: `verify ${settings.testId}: no report (setup did not finish)\n` };
+  const out: Record<string, string> = { stdout: renderText(report) };
+  if (settings.summaryJson !== null) out[settings.summaryJson] = JSON.stringify(report, null, 2);
+  return out;
+}

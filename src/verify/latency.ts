@@ -1,0 +1,48 @@
+import { Histogram, RELATIVE_PRECISION, summarize } from "../runstate/histogram";
+import { STAGES, Stage } from "../runstate/keys";
+import { RunRecord } from "../runstate/record";
+import { RunStateStore } from "../runstate/store";
+
+// JSON-safe: an empty stage has count 0 and nulls, never NaN.
+export interface StageLatency {
+  count: number;
+  meanMs: number | null;
+  minMs: number | null;
+  p50Ms: number | null;
+  p90Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+  maxMs: number | null;
+}
+
+export type StageLatencies = Record<Stage, StageLatency>;
+
+// Bucket error of a percentile, plus the millisecond resolution of k6's
+// timestamps (t0, t2); min, max and mean are exact up to that resolution.
+export const LATENCY_PRECISION = {
+  relative: RELATIVE_PRECISION,
+  timestampResolutionMs: 1,
+  statement: `percentiles within ${(RELATIVE_PRECISION * 100).toFixed(2)}% of the true value, plus 1 ms timestamp resolution; min, max and mean exact to 1 ms`,
+};
+
+const orNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+export function stageLatency(h: Histogram): StageLatency {
+  const s = summarize(h);
+  return {
+    count: s.count,
+    meanMs: orNull(s.meanMs),
+    minMs: orNull(s.minMs),
+    p50Ms: orNull(s.p50Ms),
+    p90Ms: orNull(s.p90Ms),
+    p95Ms: orNull(s.p95Ms),
+    p99Ms: orNull(s.p99Ms),
+    maxMs: orNull(s.maxMs),
+  };
+}
+
+export async function readStageLatencies(store: RunStateStore, record: RunRecord): Promise<StageLatencies> {
+  const out = {} as StageLatencies;
+  for (const stage of STAGES) out[stage] = stageLatency(await store.stageHistogram(record, stage));
+  return out;
+}

@@ -1,0 +1,30 @@
+// The publish side as throughput counted it (pub hash): what Outpost
+// acknowledged, refused, or never answered.
+export interface PublishCounters {
+  accepted: number;
+  // Outpost answered duplicate:true (the id was published before).
+  duplicate: number;
+  // HTTP status -> count for non-2xx answers.
+  rejected: Record<string, number>;
+  // Error kind -> count for publishes that got no answer.
+  errors: Record<string, number>;
+  notAccepted: number;
+  // Fields this module does not interpret, kept so nothing is hidden.
+  other: Record<string, number>;
+}
+
+export function publishCounters(hash: Record<string, number>): PublishCounters {
+  const out: PublishCounters = { accepted: 0, duplicate: 0, rejected: {}, errors: {}, notAccepted: 0, other: {} };
+  for (const [field, n] of Object.entries(hash)) {
+    if (field === "accepted") out.accepted = n;
+    else if (field === "duplicate") out.duplicate = n;
+    else if (field.startsWith("rejected:")) out.rejected[field.slice("rejected:".length)] = n;
+    else if (field.startsWith("error:")) out.errors[field.slice("error:".length)] = n;
+    else {
+      out.other[field] = n;
+      continue;
+    }
+    if (field !== "accepted") out.notAccepted += n;
+  }
+  return out;
+}

@@ -1,0 +1,108 @@
+import { STAGES } from "../runstate/keys";
+import { formatDuration } from "../config/env";
+import { DestinationRow, UndeliveredEvent } from "./ledger";
+import { VerifyReport } from "./report";
+import { Rate, TimelinePoint } from "./throughput";
+import { percentText } from "./verdict";
+
+const MAX_DESTINATION_ROWS = 20;
+const MAX_TIMELINE_ROWS = 30;
+
+function table(header: string[], rows: Array<Array<string | number>>): string[] {
+  const cells = [header, ...rows.map((r) => r.map(String))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+  return cells.map((r) => "  " + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  "));
+}
+
+const ms = (v: number | null): string => (v === null ? "-" : v.toFixed(1));
+const iso = (epochMs: number | null): string => (epochMs === null ? "not recorded" : new Date(epochMs).toISOString());
+const counts = (c: Record<string, number>): string => {
+  const parts = Object.entries(c).map(([k, n]) => `${k} ${n}`);
+  return parts.length === 0 ? "none" : parts.join(", ");
+};
+
+function waitLine(r: VerifyReport): string {
+  const w = r.wait;
+  const why = {
+    complete: "every expected delivery arrived",
+    grace: `nothing new arrived for ${formatDuration(r.settings.graceMs)} (VERIFY_GRACE)`,
+    timeout: `hit VERIFY_TIMEOUT ${formatDuration(r.settings.timeoutMs)}`,
+  }[w.outcome];
+  return `Waited ${(w.waitedMs / 1000).toFixed(1)} s, ${w.polls} poll(s): ${why}; ${w.delivered} first deliveries seen of ${w.expected} expected.`;
+}
+
+function destinationTable(rows: DestinationRow[]): string[] {
+  const troubled = (d: DestinationRow): boolean => !d.balanced || d.missing + d.inFlight + d.unknown > 0;
+  const ordered = [...rows.filter(troubled), ...rows.filter((d) => !troubled(d))];
+  const shown = ordered.slice(0, MAX_DESTINATION_ROWS);
+  const lines = table(
+    ["destination", "accepted", "delivered", "missing", "in flight", "duplicates", "unknown", "faulted events", "balanced"],
+    shown.map((d) => [`${d.destination} (${d.id})`, d.accepted, d.delivered, d.missing, d.inFlight, d.duplicates, d.unknown, d.faultedEvents, d.balanced ? "yes" : "NO"]),
+  );
+  if (ordered.length > shown.length) lines.push(`  … ${ordered.length - shown.length} more destination(s) without missing, in-flight or unknown deliveries (see SUMMARY_JSON)`);
+  return lines;
+}
+
+function eventList(title: string, total: number, events: UndeliveredEvent[]): string[] {
+  if (total === 0) return [];
+  const shown = events.map((e) => `${e.eventId}@d${e.destination}`).join(" ");
+  return [`${title}: ${total}${events.length < total ? ` (first ${events.length} listed; VERIFY_LIST_MISSING)` : ""}`, ...(shown ? [`  ${shown}`] : [])];
+}
+
+function rateLine(name: string, r: Rate | null): string {
+  if (r === null) return `  ${name}: none`;
+  return `  ${name}: ${r.events} in ${r.seconds} s = ${r.perSecond.toFixed(1)}/s (peak ${r.peakPerSecond}/s)`;
+}
+
+// Long runs are folded into at most MAX_TIMELINE_ROWS rows of equal width.
+function timelineRows(timeline: TimelinePoint[]): string[] {
+  if (timeline.length === 0) return [];
+  const width = Math.ceil(timeline.length / MAX_TIMELINE_ROWS);
+  const rows: Array<Array<string | number>> = [];
+  for (let i = 0; i < timeline.length; i += width) {
+    const chunk = timeline.slice(i, i + width);
+    const start = new Date(chunk[0].second * 1000).toISOString().slice(11, 19);
+    rows.push([`${start} +${chunk.length}s`, chunk.reduce((s, p) => s + p.published, 0), chunk.reduce((s, p) => s + p.delivered, 0)]);
+  }
+  return [`Timeline (UTC, ${width} s per row):`, ...table(["from", "published", "delivered"], rows)];
+}
+
+export function renderText(r: VerifyReport): string {
+  const v = r.verdict;
+  const t = r.ledger.totals;
+  const run = r.run;
+  const headline = v.pass ? "PASS" : v.void ? "FAIL (VOID RUN)" : "FAIL";
+  const lines: string[] = [
+    `outpost-loadtest verify: run ${r.testId}`,
+    `VERDICT: ${headline}`,
+    ...v.checks.map((c) => `  ${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`),
+    "",
+    `Run: ${run.shape.tenants} tenant(s) x ${run.shape.destinationsPerTenant} destination(s), topic ${run.topic}, retry ${run.retry ? "on" : "off"}; started ${iso(run.startedAtMs)}, ended ${iso(r.runEnd.endedAtMs)}; latency excludes events started before ${iso(run.warmupEndsAtMs)} (warm-up).`,
+    waitLine(r),
+    "",
+    `Publish: accepted ${r.publish.accepted}, duplicate ${r.publish.duplicate}, rejected (status) ${counts(r.publish.rejected)}, errors ${counts(r.publish.errors)}${Object.keys(r.publish.other).length ? `, other ${counts(r.publish.other)}` : ""}.`,
+    `Ledger (each destination: accepted = delivered + missing + in flight; delivered ${r.ledger.deliveredRatio === null ? "-" : percentText(r.ledger.deliveredRatio)}):`,
+    ...destinationTable(r.ledger.destinations),
+    `  total: accepted ${t.accepted} = delivered ${t.delivered} + missing ${t.missing} + in flight ${t.inFlight}; duplicates ${t.duplicates}, unknown ${t.unknown}, delivered without publish ack ${t.deliveredUnacknowledged}, attempts ${t.attempts}`,
+    ...eventList("Missing (never delivered, no injected fault)", t.missing - t.missingAfterFault, r.ledger.missingIds),
+    ...eventList("Missing after an injected fault (RETRY=false, so Outpost did not retry)", t.missingAfterFault, r.ledger.missingAfterFaultIds),
+    ...eventList("In flight at cutoff (injected fault, retry pending)", t.inFlight, r.ledger.inFlightIds),
+    `Injected faults (attempts by kind): ${counts(t.faults)}; events hit: ${t.faultedEvents}, of which not delivered: ${t.inFlight + t.missingAfterFault}.`,
+    `Signatures (attempts): ${counts(t.signatures)}.`,
+    "",
+    `Latency per stage, ms (${r.latency.precision.statement}):`,
+    ...table(
+      ["stage", "count", "mean", "p50", "p90", "p95", "p99", "max"],
+      STAGES.map((s) => {
+        const l = r.latency.stages[s];
+        return [s, l.count, ms(l.meanMs), ms(l.p50Ms), ms(l.p90Ms), ms(l.p95Ms), ms(l.p99Ms), ms(l.maxMs)];
+      }),
+    ),
+    "",
+    "Throughput (whole epoch seconds from first to last event):",
+    rateLine("published (accepted)", r.throughput.published),
+    rateLine("delivered (first deliveries)", r.throughput.delivered),
+    ...timelineRows(r.timeline),
+  ];
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,70 @@
+import { redactUrl } from "../config/env";
+import { VerifySettings } from "../config/verify-settings";
+import { publicRunRecord, RunRecord } from "../runstate/record";
+import { LATENCY_PRECISION, StageLatencies } from "./latency";
+import { Ledger } from "./ledger";
+import { PublishCounters } from "./publish-counters";
+import { Throughput, TimelinePoint } from "./throughput";
+import { judge, Verdict } from "./verdict";
+import { WaitResult } from "./wait-for-deliveries";
+
+// Everything verify found, JSON-serialisable and free of secrets (the run
+// record goes through publicRunRecord, REDIS_URL through redactUrl).
+export interface VerifyReport {
+  testId: string;
+  generatedAt: string;
+  settings: {
+    redisUrl: string;
+    graceMs: number;
+    timeoutMs: number;
+    pollIntervalMs: number;
+    listMissing: number;
+    minDeliveredRatio: number;
+    latencyLimits: VerifySettings["latencyLimits"];
+  };
+  run: ReturnType<typeof publicRunRecord>;
+  runEnd: { endedAtMs: number | null; teardowns: number };
+  wait: WaitResult;
+  publish: PublishCounters;
+  ledger: Ledger;
+  latency: { precision: typeof LATENCY_PRECISION; stages: StageLatencies };
+  throughput: Throughput;
+  timeline: TimelinePoint[];
+  verdict: Verdict;
+}
+
+export interface ReportParts {
+  record: RunRecord;
+  runEnd: VerifyReport["runEnd"];
+  wait: WaitResult;
+  publish: PublishCounters;
+  ledger: Ledger;
+  latency: StageLatencies;
+  timeline: TimelinePoint[];
+  throughput: Throughput;
+}
+
+export function buildReport(settings: VerifySettings, parts: ReportParts, nowMs: number): VerifyReport {
+  return {
+    testId: parts.record.testId,
+    generatedAt: new Date(nowMs).toISOString(),
+    settings: {
+      redisUrl: redactUrl(settings.redisUrl),
+      graceMs: settings.graceMs,
+      timeoutMs: settings.timeoutMs,
+      pollIntervalMs: settings.pollIntervalMs,
+      listMissing: settings.listMissing,
+      minDeliveredRatio: settings.minDeliveredRatio,
+      latencyLimits: settings.latencyLimits,
+    },
+    run: publicRunRecord(parts.record),
+    runEnd: parts.runEnd,
+    wait: parts.wait,
+    publish: parts.publish,
+    ledger: parts.ledger,
+    latency: { precision: LATENCY_PRECISION, stages: parts.latency },
+    throughput: parts.throughput,
+    timeline: parts.timeline,
+    verdict: judge(settings, parts.ledger, parts.latency),
+  };
+}

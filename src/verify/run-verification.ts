@@ -1,0 +1,45 @@
+import { VerifySettings } from "../config/verify-settings";
+import { Clock } from "../ports";
+import { RunStateStore } from "../runstate/store";
+import { readStageLatencies } from "./latency";
+import { buildLedger, readLedgerInputs } from "./ledger";
+import { publishCounters } from "./publish-counters";
+import { buildReport, VerifyReport } from "./report";
+import { readTimeline, throughputOf } from "./throughput";
+import { Sleep, waitForDeliveries, WaitOptions } from "./wait-for-deliveries";
+
+export class RunNotFoundError extends Error {
+  constructor(testId: string) {
+    super(`no run record for TEST_ID=${testId} in this Redis: check TEST_ID and REDIS_URL (throughput writes the record in setup; it expires after RUN_TTL)`);
+    this.name = "RunNotFoundError";
+  }
+}
+
+// The whole verify step, runtime-neutral: k6 and Node supply the store, clock and sleep.
+export async function runVerification(
+  store: RunStateStore,
+  settings: VerifySettings,
+  clock: Clock,
+  sleep: Sleep,
+  onPoll?: WaitOptions["onPoll"],
+): Promise<VerifyReport> {
+  const record = await store.loadRunRecord();
+  if (record === null) throw new RunNotFoundError(settings.testId);
+  const wait = await waitForDeliveries(store, record, { ...settings, onPoll }, clock, sleep);
+  const inputs = await readLedgerInputs(store, record, settings.listMissing);
+  const timeline = await readTimeline(store, record);
+  return buildReport(
+    settings,
+    {
+      record,
+      runEnd: await store.runEnd(),
+      wait,
+      publish: publishCounters(inputs.publish),
+      ledger: buildLedger(record, inputs, settings.listMissing),
+      latency: await readStageLatencies(store, record),
+      timeline,
+      throughput: throughputOf(timeline),
+    },
+    clock.now(),
+  );
+}

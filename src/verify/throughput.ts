@@ -1,0 +1,68 @@
+import { RunRecord } from "../runstate/record";
+import { RunStateStore } from "../runstate/store";
+
+export interface TimelinePoint {
+  // Unix epoch second.
+  second: number;
+  published: number;
+  delivered: number;
+}
+
+export interface Rate {
+  events: number;
+  firstSecond: number;
+  lastSecond: number;
+  // Whole epoch seconds from the first to the last one with an event, inclusive.
+  seconds: number;
+  perSecond: number;
+  peakPerSecond: number;
+}
+
+export interface Throughput {
+  published: Rate | null;
+  delivered: Rate | null;
+}
+
+type Series = Array<[number, number]>;
+
+// One row per second from the first to the last second of either series,
+// zeros included, so gaps in delivery are visible.
+export function buildTimeline(published: Series, deliveries: Series[]): TimelinePoint[] {
+  const rows = new Map<number, TimelinePoint>();
+  const at = (second: number): TimelinePoint => {
+    let p = rows.get(second);
+    if (p === undefined) rows.set(second, (p = { second, published: 0, delivered: 0 }));
+    return p;
+  };
+  for (const [s, n] of published) at(s).published += n;
+  for (const series of deliveries) for (const [s, n] of series) at(s).delivered += n;
+  if (rows.size === 0) return [];
+  // reduce, not Math.min(...): a day-long soak has 86,400 seconds.
+  const seconds = Array.from(rows.keys());
+  const first = seconds.reduce((a, b) => Math.min(a, b));
+  const last = seconds.reduce((a, b) => Math.max(a, b));
+  const out: TimelinePoint[] = [];
+  for (let s = first; s <= last; s++) out.push(rows.get(s) ?? { second: s, published: 0, delivered: 0 });
+  return out;
+}
+
+function rate(timeline: TimelinePoint[], pick: (p: TimelinePoint) => number): Rate | null {
+  const busy = timeline.filter((p) => pick(p) > 0);
+  if (busy.length === 0) return null;
+  const firstSecond = busy[0].second;
+  const lastSecond = busy[busy.length - 1].second;
+  const events = busy.reduce((s, p) => s + pick(p), 0);
+  const peakPerSecond = busy.reduce((m, p) => Math.max(m, pick(p)), 0);
+  const seconds = lastSecond - firstSecond + 1;
+  return { events, firstSecond, lastSecond, seconds, perSecond: events / seconds, peakPerSecond };
+}
+
+export function throughputOf(timeline: TimelinePoint[]): Throughput {
+  return { published: rate(timeline, (p) => p.published), delivered: rate(timeline, (p) => p.delivered) };
+}
+
+export async function readTimeline(store: RunStateStore, record: RunRecord): Promise<TimelinePoint[]> {
+  const deliveries: Series[] = [];
+  for (const d of record.destinations) deliveries.push(await store.timeline(`d${d.index}`));
+  return buildTimeline(await store.timeline("publish"), deliveries);
+}
