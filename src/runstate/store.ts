@@ -41,7 +41,10 @@ export interface DestinationLedger {
   inFlightSeqs: number[];
 }
 
-export function inWarmup(record: RunRecord, t0Ms: number): boolean {
+// What the publish path needs of a record: setup hands this (no secrets) to the VUs.
+export type RunTiming = Pick<RunRecord, "shape" | "startedAtMs" | "warmupEndsAtMs">;
+
+export function inWarmup(record: RunTiming, t0Ms: number): boolean {
   return t0Ms < record.warmupEndsAtMs;
 }
 
@@ -107,7 +110,7 @@ export class RunStateStore {
   }
 
   // Returns false when the sequence had already been accepted (harness anomaly).
-  async recordPublishAccepted(record: RunRecord, ev: PublishOutcome): Promise<boolean> {
+  async recordPublishAccepted(record: RunTiming, ev: PublishOutcome): Promise<boolean> {
     const tenant = tenantOfSeq(record.shape, ev.seq);
     const k = this.keys;
     const keys = [k.accepted(tenant), k.rejected(tenant), k.publishedAt(tenant), k.publish, k.histogram("publish"), k.timeline("publish")];
@@ -124,7 +127,7 @@ export class RunStateStore {
   }
 
   // reason: "duplicate" (Outpost said duplicate:true), "rejected:<status>", "error:<kind>".
-  async recordPublishNotAccepted(record: RunRecord, seq: number, reason: string): Promise<void> {
+  async recordPublishNotAccepted(record: RunTiming, seq: number, reason: string): Promise<void> {
     const tenant = tenantOfSeq(record.shape, seq);
     await this.scripts.run(PUBLISH_NOT_ACCEPTED, [this.keys.rejected(tenant), this.keys.publish], [
       this.ttlSeconds,

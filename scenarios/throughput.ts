@@ -1,0 +1,98 @@
+import exec from "k6/execution";
+import { Counter, Trend } from "k6/metrics";
+import { k6Clock } from "../adapters/k6/clock";
+import { K6HttpPort } from "../adapters/k6/http";
+import { K6RedisPort } from "../adapters/k6/redis";
+import { generateTestId } from "../src/config/common-settings";
+import { settingsFromEnv } from "../src/config/presets";
+import { readThroughputSettings } from "../src/config/throughput-settings";
+import { OutpostClient } from "../src/outpost/client";
+import { plannedEvents, scenarioForLoad } from "../src/publish/load-profile";
+import { createPayloadFactory } from "../src/publish/payload";
+import { preflight } from "../src/publish/preflight";
+import { provisionRun } from "../src/publish/provision";
+import { PublishDeps, publishEvent, PublishRun, publishRunOf } from "../src/publish/publish-event";
+import { METRICS, throughputOptions } from "../src/publish/throughput-options";
+import { tenantId } from "../src/runstate/identity";
+import { RunStateStore } from "../src/runstate/store";
+import { PRESETS } from "./presets/index";
+
+// k6 entry point: wiring only; the logic lives in src/.
+
+const loaded = settingsFromEnv(__ENV, PRESETS, readThroughputSettings);
+
+// A bad setting still needs options: one idle iteration, and setup aborts with the error.
+export const options = loaded.ok
+  ? throughputOptions(loaded.settings)
+  : { scenarios: { invalid_configuration: { executor: "shared-iterations", vus: 1, iterations: 1 } } };
+
+const http = new K6HttpPort();
+// k6 creates module clients in the init context; the connection opens on first use.
+const redis = loaded.ok ? new K6RedisPort(loaded.settings.redisUrl) : null;
+
+const latency = new Trend(METRICS.latency, true);
+const accepted = new Counter(METRICS.accepted);
+const rejected = new Counter(METRICS.rejected);
+const duplicate = new Counter(METRICS.duplicate);
+const routingMismatch = new Counter(METRICS.routingMismatch);
+
+interface SetupData {
+  run: PublishRun;
+}
+
+function abort(message: string): never {
+  exec.test.abort(message);
+  throw new Error(message);
+}
+
+export async function setup(): Promise<SetupData> {
+  if (!loaded.ok || redis === null) return abort(loaded.ok ? "no Redis client" : loaded.error);
+  const s = loaded.settings;
+  const testId = s.testId ?? generateTestId(Date.now(), Math.random);
+  const outpost = new OutpostClient(http, s.outpostUrl, s.outpostApiKey, s.publishTimeoutMs);
+  try {
+    await preflight(outpost, http, s.mockUrl, tenantId(testId, 0));
+    const store = new RunStateStore(redis, testId, s.runTtlSeconds);
+    const { record, created } = await provisionRun({ outpost, store, clock: k6Clock }, s, testId);
+    const how = created ? "provisioned" : "joined (already provisioned)";
+    console.log(
+      `TEST_ID=${testId} ${how}: ${s.tenants} tenants x ${s.destinationsPerTenant} destinations, ` +
+        `${s.load.profile} profile, about ${plannedEvents(scenarioForLoad(s.load))} events`,
+    );
+    return { run: publishRunOf(record) };
+  } catch (err) {
+    return abort(`setup failed for TEST_ID=${testId}: ${(err as Error)?.message ?? String(err)}`);
+  }
+}
+
+let deps: PublishDeps | null = null;
+
+function publishDeps(run: PublishRun): PublishDeps {
+  if (!loaded.ok || redis === null) throw new Error("unreachable: setup aborts on a bad configuration");
+  const s = loaded.settings;
+  return {
+    outpost: new OutpostClient(http, s.outpostUrl, s.outpostApiKey, s.publishTimeoutMs),
+    store: new RunStateStore(redis, run.testId, s.runTtlSeconds),
+    clock: k6Clock,
+    payload: createPayloadFactory(s.payloadBytes, new Date(run.startedAtMs).toISOString()),
+  };
+}
+
+export default async function (data: SetupData): Promise<void> {
+  const t0Ms = k6Clock.now();
+  deps ??= publishDeps(data.run);
+  const outcome = await publishEvent(deps, data.run, exec.scenario.iterationInTest, t0Ms);
+  latency.add(outcome.latencyMs, { verdict: outcome.verdict });
+  if (outcome.verdict === "accepted") accepted.add(1);
+  else if (outcome.verdict === "duplicate") duplicate.add(1);
+  else rejected.add(1, { reason: outcome.reason ?? outcome.verdict });
+  if (outcome.routingMismatch) routingMismatch.add(1);
+}
+
+export async function teardown(data: SetupData): Promise<void> {
+  if (!loaded.ok || redis === null || !data?.run) return;
+  const store = new RunStateStore(redis, data.run.testId, loaded.settings.runTtlSeconds);
+  await store.markRunEnded(Date.now());
+  const counts = await store.counters(store.keys.publish);
+  console.log(`TEST_ID=${data.run.testId} ended; publish counts ${JSON.stringify(counts)}; now run verify with TEST_ID=${data.run.testId}`);
+}

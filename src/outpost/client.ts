@@ -1,0 +1,145 @@
+import { redactUrl } from "../config/env";
+import { HttpPort, HttpRequest, HttpResponse } from "../ports";
+
+// Outpost v1.2.0 API client (routes under /api/v1, health at /healthz).
+// Errors say what failed in one line; the API key and signing secrets never
+// appear in them.
+export class OutpostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "OutpostError";
+  }
+}
+
+export interface DestinationSpec {
+  id: string;
+  url: string;
+  topics: string[];
+}
+
+export interface Destination extends DestinationSpec {
+  secret: string;
+}
+
+export interface PublishRequest {
+  id: string;
+  tenantId: string;
+  topic: string;
+  eligibleForRetry: boolean;
+  metadata: Record<string, string>;
+  // The event data as JSON text (an object), inserted as is.
+  dataJson: string;
+}
+
+export type PublishResult =
+  // destinationIds null: a 2xx whose body could not be read.
+  | { kind: "accepted"; status: number; destinationIds: string[] | null }
+  | { kind: "duplicate"; status: number }
+  | { kind: "rejected"; status: number }
+  // No HTTP answer at all (refused, reset, timeout...).
+  | { kind: "error"; error: string };
+
+interface DestinationBody {
+  id?: string;
+  topics?: string[] | string;
+  config?: { url?: string };
+  credentials?: { secret?: string };
+}
+
+function parseJson<T>(body: string): T | null {
+  try {
+    return JSON.parse(body) as T;
+  } catch {
+    return null;
+  }
+}
+
+// Outpost's error bodies are {status, message, data?}; show the message only.
+function errorMessage(res: HttpResponse): string {
+  if (res.status === 0) return res.error ?? "no response";
+  const m = parseJson<{ message?: unknown }>(res.body)?.message;
+  return `HTTP ${res.status}${typeof m === "string" && m ? `: ${m}` : ""}`;
+}
+
+export class OutpostClient {
+  private readonly base: string;
+  private readonly headers: Record<string, string>;
+
+  constructor(
+    private readonly http: HttpPort,
+    baseUrl: string,
+    apiKey: string,
+    private readonly timeoutMs = 10_000,
+  ) {
+    this.base = baseUrl.replace(/\/+$/, "");
+    // An empty key suits Outpost without API_KEY ("VPC mode": every caller is admin).
+    this.headers = apiKey ? { "Content-Type": "application/json", Authorization: `Bearer ${apiKey}` } : { "Content-Type": "application/json" };
+  }
+
+  private send(method: HttpRequest["method"], path: string, name: string, body?: string): Promise<HttpResponse> {
+    return this.http.request({ method, url: `${this.base}${path}`, headers: this.headers, body, timeoutMs: this.timeoutMs, name });
+  }
+
+  async health(): Promise<void> {
+    const res = await this.send("GET", "/healthz", "outpost healthz");
+    if (res.status === 0) throw new OutpostError(`Outpost at ${redactUrl(this.base)} is unreachable (${errorMessage(res)}): check OUTPOST_URL`);
+    if (res.status !== 200) throw new OutpostError(`Outpost at ${redactUrl(this.base)} is not healthy: ${errorMessage(res)} ${res.body.slice(0, 200)}`.trim());
+  }
+
+  // Admin credentials: any tenant lookup answers 200 or 404 for an admin, 401
+  // for a wrong key, 403 for a tenant JWT.
+  async checkCredentials(probeTenantId: string): Promise<void> {
+    const res = await this.send("GET", `/api/v1/tenants/${encodeURIComponent(probeTenantId)}`, "outpost tenant");
+    if (res.status === 200 || res.status === 404) return;
+    if (res.status === 401) throw new OutpostError("OUTPOST_API_KEY was refused by Outpost (401 Unauthorized): set it to Outpost's API_KEY");
+    if (res.status === 403) throw new OutpostError("OUTPOST_API_KEY is not Outpost's admin API key (403 Forbidden): publishing needs the admin key");
+    throw new OutpostError(`Outpost credential check failed: ${errorMessage(res)}`);
+  }
+
+  async upsertTenant(tenantId: string): Promise<void> {
+    const res = await this.send("PUT", `/api/v1/tenants/${encodeURIComponent(tenantId)}`, "outpost tenant upsert");
+    if (res.status !== 200 && res.status !== 201) throw new OutpostError(`creating tenant ${tenantId} failed: ${errorMessage(res)}`);
+  }
+
+  private async getDestination(tenantId: string, id: string): Promise<HttpResponse> {
+    return this.send("GET", `/api/v1/tenants/${encodeURIComponent(tenantId)}/destinations/${encodeURIComponent(id)}`, "outpost destination");
+  }
+
+  // Idempotent: a destination that already exists (400 duplicate id) is read
+  // back and used, provided it points at the same URL.
+  async createDestination(tenantId: string, spec: DestinationSpec): Promise<Destination> {
+    const body = JSON.stringify({ id: spec.id, type: "webhook", topics: spec.topics, config: { url: spec.url } });
+    const res = await this.send("POST", `/api/v1/tenants/${encodeURIComponent(tenantId)}/destinations`, "outpost destination create", body);
+    if (res.status === 201) return this.destinationFrom(res, spec);
+    if (res.status !== 400) throw new OutpostError(`creating destination ${spec.id} failed: ${errorMessage(res)}`);
+    const existing = await this.getDestination(tenantId, spec.id);
+    // 400 without an existing destination: the tenant is full (MAX_DESTINATIONS_PER_TENANT).
+    if (existing.status !== 200) throw new OutpostError(`creating destination ${spec.id} failed: ${errorMessage(res)}`);
+    return this.destinationFrom(existing, spec);
+  }
+
+  private destinationFrom(res: HttpResponse, spec: DestinationSpec): Destination {
+    const d = parseJson<DestinationBody>(res.body);
+    const secret = d?.credentials?.secret;
+    if (typeof secret !== "string" || secret === "") throw new OutpostError(`destination ${spec.id}: Outpost returned no credentials.secret`);
+    const url = d?.config?.url;
+    if (url !== spec.url) {
+      throw new OutpostError(`destination ${spec.id} already exists with URL ${redactUrl(String(url))}, not ${redactUrl(spec.url)}: use a new TEST_ID`);
+    }
+    return { ...spec, secret };
+  }
+
+  async publish(req: PublishRequest): Promise<PublishResult> {
+    // Built by hand so the payload is not parsed and re-serialised per event.
+    const body =
+      `{"id":${JSON.stringify(req.id)},"tenant_id":${JSON.stringify(req.tenantId)},"topic":${JSON.stringify(req.topic)},` +
+      `"eligible_for_retry":${req.eligibleForRetry},"metadata":${JSON.stringify(req.metadata)},"data":${req.dataJson}}`;
+    const res = await this.send("POST", "/api/v1/publish", "outpost publish", body);
+    if (res.status === 0) return { kind: "error", error: res.error ?? "no response" };
+    if (res.status < 200 || res.status > 299) return { kind: "rejected", status: res.status };
+    const ack = parseJson<{ duplicate?: boolean; destination_ids?: unknown }>(res.body);
+    if (ack?.duplicate === true) return { kind: "duplicate", status: res.status };
+    const ids = ack?.destination_ids;
+    return { kind: "accepted", status: res.status, destinationIds: Array.isArray(ids) ? ids.map(String) : null };
+  }
+}
