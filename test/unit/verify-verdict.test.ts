@@ -1,0 +1,165 @@
+import { strict as assert } from "node:assert";
+import { readVerifySettings, VerifySettings } from "../../src/config/verify-settings";
+import { emptyHistogram, Histogram } from "../../src/runstate/histogram";
+import { DestinationLedger } from "../../src/runstate/store";
+import { StageLatencies, stageLatency } from "../../src/verify/latency";
+import { buildLedger, LedgerInputs } from "../../src/verify/ledger";
+import { publishCounters } from "../../src/verify/publish-counters";
+import { renderText } from "../../src/verify/render-text";
+import { buildReport, VerifyReport } from "../../src/verify/report";
+import { buildTimeline, throughputOf } from "../../src/verify/throughput";
+import { judge } from "../../src/verify/verdict";
+import { verdictMetricNames, verdictMetricValues, verdictThresholds } from "../../src/verify/verdict-metrics";
+import { testRunRecord } from "../support/run-record";
+
+const rec = testRunRecord("vrd", 1, 2);
+
+function ledgerOf(perDestination: Array<Partial<DestinationLedger>>, extra: Partial<LedgerInputs> = {}) {
+  const destinations = perDestination.map((l, d) => {
+    const ledger: DestinationLedger = { destination: d, accepted: 10, received: 10, delivered: 10, missing: 0, inFlight: 0, faulted: 0, deliveredUnacknowledged: 0, unknown: 0, missingSeqs: [], inFlightSeqs: [], ...l };
+    const attempts = ledger.received;
+    return { ledger, counters: { first: ledger.received, attempts, "sig:ok": attempts } };
+  });
+  return buildLedger(rec, { destinations, publish: { accepted: destinations[0].ledger.accepted }, anomalies: {}, ...extra }, 20);
+}
+
+// e2e samples 1..100 ms, nothing else.
+function latencies(): StageLatencies {
+  const e2e: Histogram = emptyHistogram();
+  for (let ms = 1; ms <= 100; ms++) {
+    const b = Math.floor(Math.log(ms * 1000) / Math.log(1.02)) + 1;
+    e2e.buckets.set(b, (e2e.buckets.get(b) ?? 0) + 1);
+    e2e.count++;
+    e2e.sumUs += ms * 1000;
+    e2e.minUs = Math.min(e2e.minUs, ms * 1000);
+    e2e.maxUs = Math.max(e2e.maxUs, ms * 1000);
+  }
+  const none = stageLatency(emptyHistogram());
+  return { publish: none, queue: none, delivery: none, e2e: stageLatency(e2e) };
+}
+
+function report(settings: VerifySettings, ledger = ledgerOf([{}, {}])): VerifyReport {
+  const timeline = buildTimeline([[100, 5], [101, 5]], [[[100, 4], [102, 6]], [[101, 10]]]);
+  return buildReport(
+    settings,
+    {
+      record: rec,
+      runEnd: { endedAtMs: rec.startedAtMs + 60_000, teardowns: 1 },
+      wait: { outcome: "complete", expected: 20, delivered: 20, waitedMs: 1200, polls: 2 },
+      publish: publishCounters({ accepted: 10, duplicate: 1, "rejected:500": 2, "error:timeout": 1, dropped: 3 }),
+      ledger,
+      latency: latencies(),
+      timeline,
+      throughput: throughputOf(timeline),
+    },
+    rec.startedAtMs + 70_000,
+  );
+}
+
+const settings = (env: Record<string, string> = {}): VerifySettings => readVerifySettings({ TEST_ID: "vrd", REDIS_URL: "redis://:s3cret@127.0.0.1:6379", ...env });
+
+describe("verdict", () => {
+  it("passes a complete, balanced run", () => {
+    const v = judge(settings(), ledgerOf([{}, {}]), latencies());
+    assert.deepEqual({ pass: v.pass, void: v.void, reasons: v.reasons }, { pass: true, void: false, reasons: [] });
+  });
+
+  it("fails below the delivered ratio and says how much is missing", () => {
+    const v = judge(settings(), ledgerOf([{ delivered: 9, received: 9, missing: 1, missingSeqs: [3] }, {}]), latencies());
+    assert.equal(v.pass, false);
+    assert.deepEqual(v.reasons, ["delivered 19 of 20 expected deliveries (95.000%, required >= 100.000%): 1 missing, 0 in flight"]);
+    assert.equal(judge(settings({ VERIFY_MIN_DELIVERED_RATIO: "0.95" }), ledgerOf([{ delivered: 9, received: 9, missing: 1 }, {}]), latencies()).pass, true);
+  });
+
+  it("fails a void run whatever else holds, naming the reason", () => {
+    const v = judge(settings({ VERIFY_MIN_DELIVERED_RATIO: "0" }), ledgerOf([{ unknown: 1, received: 11 }, {}]), latencies());
+    assert.equal(v.void, true);
+    assert.equal(v.pass, false);
+    assert.match(v.reasons[0], /^VOID run: destination 0: 1 receipt\(s\) for event ids this run never published$/);
+  });
+
+  it("fails on bad signatures and when nothing was accepted", () => {
+    const bad = ledgerOf([{}, {}]);
+    bad.totals.signatures.bad = 2;
+    assert.deepEqual(judge(settings(), bad, latencies()).reasons, ["2 delivery attempt(s) carried a bad signature"]);
+    assert.deepEqual(judge(settings(), ledgerOf([{ accepted: 0, delivered: 0, received: 0 }, { accepted: 0, delivered: 0, received: 0 }]), latencies()).reasons, [
+      "no publish was accepted: nothing to verify",
+    ]);
+  });
+
+  it("applies opt-in latency limits, and fails a limit on a stage without samples", () => {
+    const v = judge(settings({ VERIFY_MAX_E2E_P99_MS: "120", VERIFY_MAX_E2E_P50_MS: "40", VERIFY_MAX_QUEUE_P99_MS: "10" }), ledgerOf([{}, {}]), latencies());
+    assert.deepEqual(v.reasons, [
+      "queue p99: no samples, limit 10 ms (VERIFY_MAX_QUEUE_P99_MS)",
+      "e2e p50 50.1 ms, limit 40 ms (VERIFY_MAX_E2E_P50_MS)",
+    ]);
+  });
+});
+
+describe("k6 thresholds from the verdict", () => {
+  it("judges pass, void, delivered ratio and signatures by default, latency only when set", () => {
+    assert.deepEqual(verdictThresholds(settings()), {
+      verify_pass: ["value==1"],
+      verify_void: ["value==0"],
+      verify_delivered_ratio: ["value>=1"],
+      verify_bad_signatures: ["value==0"],
+    });
+    assert.deepEqual(verdictThresholds(settings({ VERIFY_MAX_E2E_P99_MS: "250", VERIFY_MIN_DELIVERED_RATIO: "0.999" })).verify_e2e_p99_ms, ["value<=250"]);
+    for (const name of Object.keys(verdictThresholds(settings({ VERIFY_MAX_DELIVERY_MAX_MS: "1" })))) assert.ok(verdictMetricNames().includes(name), name);
+  });
+
+  it("emits gauge values that match the report; no gauge for an empty stage", () => {
+    const values = verdictMetricValues(report(settings()));
+    assert.equal(values.verify_pass, 1);
+    assert.equal(values.verify_delivered_ratio, 1);
+    assert.equal(values.verify_accepted, 20);
+    assert.ok(Math.abs(values.verify_e2e_p99_ms - 99) <= 99 * 0.01);
+    assert.equal(values.verify_queue_p99_ms, undefined);
+    for (const name of Object.keys(values)) assert.ok(verdictMetricNames().includes(name), name);
+  });
+});
+
+describe("throughput and timeline", () => {
+  it("fills idle seconds with zeros and rates events over the busy window", () => {
+    const timeline = buildTimeline([[100, 5], [101, 5]], [[[100, 4], [103, 6]], [[101, 10]]]);
+    assert.deepEqual(timeline, [
+      { second: 100, published: 5, delivered: 4 },
+      { second: 101, published: 5, delivered: 10 },
+      { second: 102, published: 0, delivered: 0 },
+      { second: 103, published: 0, delivered: 6 },
+    ]);
+    const t = throughputOf(timeline);
+    assert.deepEqual(t.published, { events: 10, firstSecond: 100, lastSecond: 101, seconds: 2, perSecond: 5, peakPerSecond: 5 });
+    assert.deepEqual(t.delivered, { events: 20, firstSecond: 100, lastSecond: 103, seconds: 4, perSecond: 5, peakPerSecond: 10 });
+    assert.deepEqual(throughputOf([]), { published: null, delivered: null });
+  });
+});
+
+describe("report and its text rendering", () => {
+  it("is JSON-safe and carries no secrets", () => {
+    const r = report(settings());
+    const json = JSON.stringify(r);
+    assert.deepEqual(JSON.parse(json).verdict, r.verdict);
+    assert.ok(!json.includes("whsec_"), "signing secret in report");
+    assert.ok(!json.includes("s3cret"), "redis password in report");
+    assert.ok(!renderText(r).includes("whsec_"));
+    assert.deepEqual(r.publish, { accepted: 10, duplicate: 1, rejected: { "500": 2 }, errors: { timeout: 1 }, notAccepted: 4, other: { dropped: 3 } });
+  });
+
+  it("renders a passing verdict with the ledger, latency and throughput", () => {
+    const text = renderText(report(settings()));
+    assert.match(text, /^outpost-loadtest verify: run vrd\nVERDICT: PASS\n/);
+    assert.match(text, /total: accepted 20 = delivered 20 \+ missing 0 \+ in flight 0/);
+    assert.match(text, /e2e\s+100\s+50\.5\s+50\.1/);
+    assert.match(text, /delivered \(first deliveries\): 20 in 3 s = 6\.7\/s \(peak 10\/s\)/);
+    assert.match(text, /Waited 1\.2 s, 2 poll\(s\): every expected delivery arrived/);
+  });
+
+  it("renders a void run loudly, with missing ids", () => {
+    const ledger = ledgerOf([{ unknown: 1, received: 10, delivered: 9, missing: 1, missingSeqs: [4] }, {}]);
+    const text = renderText(report(settings(), ledger));
+    assert.match(text, /VERDICT: FAIL \(VOID RUN\)/);
+    assert.match(text, /FAIL ledger: VOID run: destination 0: 1 receipt/);
+    assert.match(text, /Missing \(never delivered, no injected fault\): 1\n  vrd_4@d0/);
+  });
+});
