@@ -16,7 +16,8 @@ function raw(env: Env, name: string): string | undefined {
   return v === undefined || v.trim() === "" ? undefined : v.trim();
 }
 
-function fail(name: string, value: string, accepts: string, secret = false): never {
+// Exported for settings with their own grammar (e.g. the mock's latency forms).
+export function fail(name: string, value: string, accepts: string, secret = false): never {
   const shown = secret ? "" : `=${JSON.stringify(value)}`;
   throw new ConfigError(`${name}${shown} is invalid: expected ${accepts}`);
 }

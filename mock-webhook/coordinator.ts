@@ -1,0 +1,55 @@
+import { Registry } from "prom-client";
+import { FaultConfig, Faults } from "./faults";
+import { isOltMessage, PendingReplies, ToPrimary, ToWorker } from "./ipc";
+
+// What needs every process of the mock: metrics summed over workers, and a
+// fault change that must reach every worker before the control call returns.
+export interface Coordinator {
+  metrics(): Promise<string>;
+  applyFaults(config: FaultConfig): Promise<void>;
+}
+
+// MOCK_WORKERS=1: one process, nothing to coordinate.
+export class LocalCoordinator implements Coordinator {
+  constructor(
+    private readonly registry: Registry,
+    private readonly faults: Faults,
+  ) {}
+
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  async applyFaults(config: FaultConfig): Promise<void> {
+    this.faults.set(config);
+  }
+}
+
+// A cluster worker: the primary aggregates metrics (prom-client's
+// AggregatorRegistry) and broadcasts fault changes, waiting for every ack.
+export class WorkerCoordinator implements Coordinator {
+  private readonly replies = new PendingReplies<string>(10_000);
+
+  constructor(faults: Faults, onShutdown: () => void) {
+    process.on("message", (msg: unknown) => {
+      if (!isOltMessage<ToWorker>(msg)) return;
+      if (msg.type === "olt:reply") this.replies.settle(msg.id, msg.error === undefined ? msg.body ?? "" : new Error(msg.error));
+      else if (msg.type === "olt:faults:set") {
+        faults.set(msg.config);
+        this.send({ type: "olt:faults:applied", id: msg.id });
+      } else if (msg.type === "olt:shutdown") onShutdown();
+    });
+  }
+
+  private send(msg: ToPrimary): void {
+    process.send?.(msg);
+  }
+
+  metrics(): Promise<string> {
+    return this.replies.request((id) => this.send({ type: "olt:metrics", id }));
+  }
+
+  async applyFaults(config: FaultConfig): Promise<void> {
+    await this.replies.request((id) => this.send({ type: "olt:faults", id, config }));
+  }
+}
