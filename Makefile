@@ -25,3 +25,20 @@ typecheck: ## tsc --noEmit over src/, the k6 edge and the Node edge
 # --- local stack (issue 4) ---
 
 # --- kubernetes (issue 5) ---
+SIZE ?= small
+PARALLELISM ?= 2
+.PHONY: cluster cluster-down monitoring distributed k6
+cluster: ## kind cluster with Outpost, Redis, PostgreSQL, RabbitMQ, the mock and monitoring (SIZE=small|medium|large)
+	SIZE=$(SIZE) ./kind/scripts/cluster-up.sh
+
+cluster-down: ## delete the kind cluster and everything in it
+	./kind/scripts/cluster-down.sh
+
+monitoring: ## (re)install kube-prometheus-stack, the OTel collector and the dashboards in the kind cluster
+	./kind/scripts/monitoring-up.sh
+
+distributed: build ## run dist/throughput.js on PARALLELISM k6-operator runners (K6_ARGS="-e RATE=..." passes options)
+	PARALLELISM=$(PARALLELISM) ./kind/scripts/distributed.sh
+
+k6: ## build bin/k6 with xk6-redis (downloads k6 through the Go proxy: run on your own machine)
+	./kind/scripts/build-k6.sh
