@@ -1,0 +1,176 @@
+import { strict as assert } from "node:assert";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { load } from "js-yaml";
+import { readThroughputSettings } from "../../src/config/throughput-settings";
+import { containersOf, K8sObject, parseObjects, renderKustomization, schemaProblems } from "./support/kubernetes";
+import { runToolOk } from "./support/tools";
+
+const ROOT = join(__dirname, "../..");
+const SIZES = ["small", "medium", "large"] as const;
+const OUTPOST_IMAGE = "hookdeck/outpost:v1.2.0";
+
+function readYaml<T>(path: string): T {
+  return load(readFileSync(join(ROOT, path), "utf8")) as T;
+}
+
+function find(objects: K8sObject[], kind: string, name: string): K8sObject {
+  const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
+  assert.ok(o, `${kind}/${name} is missing`);
+  return o;
+}
+
+function outpostEnv(objects: K8sObject[]): Record<string, string> {
+  const cm = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name.startsWith("outpost-env"));
+  assert.ok(cm?.data, "the outpost-env ConfigMap is missing");
+  return cm.data;
+}
+
+describe("kind manifests (kubectl kustomize + kubernetes-validate, offline)", function () {
+  this.timeout(60_000);
+  const rendered = new Map<string, string>();
+  before(() => {
+    for (const size of SIZES) rendered.set(size, renderKustomization(join(ROOT, "kind/sizes", size)));
+  });
+
+  for (const size of SIZES) {
+    it(`SIZE=${size} renders objects that pass strict Kubernetes schema validation`, () => {
+      assert.deepEqual(schemaProblems(rendered.get(size)!), []);
+    });
+  }
+
+  it("labels every object with the apply stage, and Outpost comes after its migration Job", () => {
+    for (const size of SIZES) {
+      for (const o of parseObjects(rendered.get(size)!)) {
+        const stage = o.metadata.labels?.["olt.stage"];
+        assert.ok(stage === "deps" || stage === "outpost", `${size}: ${o.kind}/${o.metadata.name} has olt.stage=${stage}; cluster-up.sh would never apply it`);
+        const isOutpostServer = o.kind === "Deployment" && o.metadata.name.startsWith("outpost-") && !o.metadata.name.endsWith("redis");
+        assert.equal(stage === "outpost", isOutpostServer || (o.kind === "Service" && o.metadata.name === "outpost-api"), `${o.kind}/${o.metadata.name}`);
+      }
+    }
+  });
+
+  it("runs outpost migrate apply --yes with the same image and env as the Outpost Deployments", () => {
+    const objects = parseObjects(rendered.get("small")!);
+    const [migrate] = containersOf(find(objects, "Job", "outpost-migrate"));
+    assert.deepEqual(migrate.args, ["migrate", "apply", "--yes"]);
+    for (const component of ["api", "delivery", "log"]) {
+      const [c] = containersOf(find(objects, "Deployment", `outpost-${component}`));
+      assert.equal(c.image, OUTPOST_IMAGE);
+      assert.equal(migrate.image, c.image);
+      assert.deepEqual(migrate.envFrom, c.envFrom);
+      assert.deepEqual(c.env.find((e: { name: string }) => e.name === "SERVICE")?.value, component);
+    }
+  });
+
+  it("gives every container requests and limits, and uses no Bitnami image", () => {
+    for (const size of SIZES) {
+      for (const o of parseObjects(rendered.get(size)!)) {
+        for (const c of containersOf(o)) {
+          assert.ok(c.resources?.limits?.cpu && c.resources?.limits?.memory, `${size}: ${o.metadata.name}/${c.name} has no CPU or memory limit`);
+          assert.ok(c.resources?.requests?.cpu && c.resources?.requests?.memory, `${size}: ${o.metadata.name}/${c.name} has no requests`);
+          assert.doesNotMatch(c.image, /bitnami/);
+          assert.match(c.image, /:[^:]+$/, `${c.image} has no tag`);
+          assert.doesNotMatch(c.image, /:latest$/);
+        }
+      }
+    }
+  });
+
+  it("grows Outpost's replicas and concurrency knobs from small to medium to large", () => {
+    const knobs = SIZES.map((size) => {
+      const objects = parseObjects(rendered.get(size)!);
+      const env = outpostEnv(objects);
+      return {
+        delivery: Number(env.DELIVERY_MAX_CONCURRENCY),
+        log: Number(env.LOG_MAX_CONCURRENCY),
+        replicas: find(objects, "Deployment", "outpost-delivery").spec.replicas as number,
+      };
+    });
+    for (let i = 1; i < knobs.length; i++) {
+      assert.ok(knobs[i].delivery > knobs[i - 1].delivery, JSON.stringify(knobs));
+      assert.ok(knobs[i].log >= knobs[i - 1].log, JSON.stringify(knobs));
+      assert.ok(knobs[i].replicas >= knobs[i - 1].replicas, JSON.stringify(knobs));
+    }
+    assert.ok(knobs[0].delivery > 1, "DELIVERY_MAX_CONCURRENCY must be raised from Outpost's default of 1");
+  });
+
+  it("exposes Outpost, the mock and run-state Redis on the host ports the scenarios use by default", () => {
+    type Mapping = { containerPort: number; hostPort: number; listenAddress: string };
+    const cluster = readYaml<{ kind: string; apiVersion: string; nodes: { extraPortMappings: Mapping[] }[] }>("kind/cluster.yaml");
+    assert.equal(cluster.kind, "Cluster");
+    assert.equal(cluster.apiVersion, "kind.x-k8s.io/v1alpha4");
+    const mappings = cluster.nodes.flatMap((n) => n.extraPortMappings);
+    for (const m of mappings) assert.equal(m.listenAddress, "127.0.0.1");
+    const hostPortOf = (nodePort: number): number | undefined => mappings.find((m) => m.containerPort === nodePort)?.hostPort;
+    const objects = parseObjects(rendered.get("small")!);
+    const nodePort = (service: string): number => find(objects, "Service", service).spec.ports[0].nodePort;
+
+    const defaults = readThroughputSettings({});
+    const port = (url: string): number => Number(new URL(url).port);
+    assert.equal(hostPortOf(nodePort("outpost-api")), port(defaults.outpostUrl));
+    assert.equal(hostPortOf(nodePort("mock-webhook")), port(defaults.mockUrl));
+    assert.equal(hostPortOf(nodePort("runstate-redis")), port(defaults.redisUrl));
+  });
+
+  it("renders the monitoring kustomization (collector, dashboards) into valid objects", () => {
+    const text = renderKustomization(join(ROOT, "monitoring"));
+    assert.deepEqual(schemaProblems(text), []);
+    const dashboards = parseObjects(text).filter((o) => o.metadata.labels?.grafana_dashboard === "1");
+    assert.equal(dashboards.length, 5);
+    for (const cm of dashboards) for (const json of Object.values(cm.data ?? {})) JSON.parse(json);
+  });
+
+  it("wires the OpenTelemetry collector: every pipeline component is defined, Outpost points at its OTLP port", () => {
+    type Section = Record<string, unknown>;
+    const config = readYaml<{ receivers: Section; processors: Section; exporters: Section; service: { pipelines: Record<string, Record<string, string[]>> } }>("monitoring/otel-collector/config.yaml");
+    for (const [name, pipeline] of Object.entries(config.service.pipelines)) {
+      for (const r of pipeline.receivers) assert.ok(r in config.receivers, `${name}: receiver ${r}`);
+      for (const p of pipeline.processors ?? []) assert.ok(p in config.processors, `${name}: processor ${p}`);
+      for (const e of pipeline.exporters) assert.ok(e in config.exporters, `${name}: exporter ${e}`);
+    }
+    assert.ok(config.service.pipelines.metrics.exporters.includes("prometheus"));
+    const env = outpostEnv(parseObjects(rendered.get("small")!));
+    assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, "otel-collector.monitoring.svc:4317");
+    for (const component of ["api", "delivery", "log"]) {
+      const [c] = containersOf(find(parseObjects(rendered.get("small")!), "Deployment", `outpost-${component}`));
+      assert.equal(c.env.find((e: { name: string }) => e.name === "OTEL_SERVICE_NAME")?.value, `outpost-${component}`, "OTel is off without OTEL_SERVICE_NAME");
+    }
+  });
+
+  it("keeps kube-prometheus-stack's scrape configs and the local Prometheus config valid for promtool", () => {
+    type Values = { prometheus: { prometheusSpec: { enableRemoteWriteReceiver: boolean; additionalScrapeConfigs: unknown[] } }; "prometheus-node-exporter": { hostRootFsMount: { enabled: boolean } } };
+    const values = readYaml<Values>("monitoring/kube-prometheus-stack/values.yaml");
+    assert.equal(values.prometheus.prometheusSpec.enableRemoteWriteReceiver, true);
+    assert.equal(values["prometheus-node-exporter"].hostRootFsMount.enabled, false);
+    const dir = mkdtempSync(join(tmpdir(), "olt-promtool-"));
+    try {
+      const kind = join(dir, "kind.yml");
+      // Debian's promtool is built without Kubernetes service discovery: stand a static target in
+      // for it, so the rest (relabelling regexes, actions, target labels) is still checked.
+      const scrapeConfigs = (values.prometheus.prometheusSpec.additionalScrapeConfigs as Record<string, unknown>[]).map(({ kubernetes_sd_configs: sd, ...rest }) =>
+        sd ? { ...rest, static_configs: [{ targets: ["pod.example:80"] }] } : rest);
+      writeFileSync(kind, JSON.stringify({ scrape_configs: scrapeConfigs }));
+      runToolOk("promtool", ["check", "config", "--syntax-only", kind]);
+      runToolOk("promtool", ["check", "config", "--syntax-only", join(ROOT, "monitoring/prometheus/local.yml")]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("renders the distributed TestRun with one TEST_ID for every runner and the k6 options as separate args", () => {
+    const script = `source kind/scripts/common.sh; source kind/scripts/testrun.sh; render_testrun 4 run-abc -e RATE=500 -e 'NOTE=a "quoted" value'`;
+    const testRun = parseObjects(execFileSync("bash", ["-c", script], { cwd: ROOT, encoding: "utf8" }))[0];
+    assert.equal(testRun.apiVersion, "k6.io/v1alpha1");
+    assert.equal(testRun.kind, "TestRun");
+    assert.equal(testRun.spec.parallelism, 4);
+    assert.deepEqual(testRun.spec.script, { configMap: { name: "k6-throughput", file: "throughput.js" } });
+    assert.deepEqual(testRun.spec.args, ["--out", "experimental-prometheus-rw", "--tag", "testid=run-abc", "-e", "RATE=500", "-e", 'NOTE=a "quoted" value']);
+    const env = Object.fromEntries((testRun.spec.runner.env as { name: string; value: string }[]).map((e) => [e.name, e.value]));
+    assert.equal(env.TEST_ID, "run-abc");
+    assert.equal(env.MOCK_DESTINATION_URL, "http://mock-webhook.olt.svc:48080");
+    assert.equal(testRun.spec.runner.image, testRun.spec.initializer.image);
+  });
+});

@@ -1,0 +1,47 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadAll } from "js-yaml";
+import { runTool, runToolOk } from "./tools";
+
+// The Kubernetes version of kind/cluster.yaml's node image.
+export const KUBERNETES_VERSION = "1.32.0";
+
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec?: any;
+  data?: Record<string, string>;
+}
+
+export function renderKustomization(dir: string): string {
+  return runToolOk("kubectl", ["kustomize", dir]);
+}
+
+export function parseObjects(yamlText: string): K8sObject[] {
+  return (loadAll(yamlText) as (K8sObject | null)[]).filter((o): o is K8sObject => o !== null);
+}
+
+// Strict schema validation (unknown fields are errors) against the bundled schemas.
+// Returns the problems, one line each; kinds without a bundled schema (CRDs) are problems too,
+// unless allowed by name.
+export function schemaProblems(yamlText: string, allowedUnknownKinds: string[] = []): string[] {
+  const dir = mkdtempSync(join(tmpdir(), "olt-k8s-"));
+  try {
+    const file = join(dir, "objects.yaml");
+    writeFileSync(file, yamlText);
+    const r = runTool("kubernetes-validate", ["--strict", "-k", KUBERNETES_VERSION, "--quiet", file]);
+    const lines = `${r.stdout}${r.stderr}`.split("\n").filter((l) => /^(ERROR|WARN)/.test(l));
+    const problems = lines.filter((l) => !allowedUnknownKinds.some((k) => l.includes(`kind ${k} `)));
+    if (r.status !== 0 && problems.length === 0) problems.push(`kubernetes-validate exited ${r.status}: ${r.stderr}`);
+    return problems;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function containersOf(o: K8sObject): any[] {
+  const pod = o.kind === "Job" || o.kind === "Deployment" ? o.spec.template.spec : null;
+  return pod ? [...(pod.initContainers ?? []), ...pod.containers] : [];
+}
