@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 // Names are a contract with the Grafana dashboards; process metrics carry the same prefix.
 export const METRIC_PREFIX = "mock_webhook_";
@@ -18,9 +18,17 @@ export interface MockMetrics {
 const DURATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 // Give it prom-client's global registry: in cluster workers AggregatorRegistry collects from there.
-export function createMetrics(registry: Registry): MockMetrics {
+export function createMetrics(registry: Registry, recentEvents: () => number): MockMetrics {
   collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
   const registers = [registry];
+  new Gauge({
+    name: `${METRIC_PREFIX}recent_events`,
+    help: "Events held in the bounded GET /events cache (MOCK_RECENT_EVENTS caps it per process)",
+    registers,
+    collect() {
+      this.set(recentEvents());
+    },
+  });
   return {
     registry,
     requests: new Counter({ name: `${METRIC_PREFIX}requests_total`, help: "HTTP requests answered, by route and status (none: connection closed without an answer)", labelNames: ["route", "status"], registers }),

@@ -36,7 +36,8 @@ async function connectRedis(url: string): Promise<NodeRedisPort> {
 export async function runWorker(settings: MockSettings): Promise<void> {
   const redis = await connectRedis(settings.redisUrl);
   const faults = new Faults(settings.faults);
-  const metrics = createMetrics(register);
+  const recent = new RecentAttempts(settings.recentEvents);
+  const metrics = createMetrics(register, () => recent.size);
   const holds = new Holds();
   let closing = false;
   let inFlight = 0;
@@ -61,7 +62,7 @@ export async function runWorker(settings: MockSettings): Promise<void> {
   const handle = requestHandler({
     redis,
     runs: new RunCache(redis, settings.runTtlSeconds),
-    recent: new RecentAttempts(settings.recentEvents),
+    recent,
     faults,
     metrics,
     holds,
