@@ -1,0 +1,156 @@
+import { strict as assert } from "node:assert";
+import { NodeHttpPort } from "../../adapters/node/http";
+import { NodeRedisPort } from "../../adapters/node/redis";
+import { ConfigError, Env } from "../../src/config/env";
+import { readThroughputSettings, ThroughputSettings } from "../../src/config/throughput-settings";
+import { OutpostClient } from "../../src/outpost/client";
+import { createPayloadFactory } from "../../src/publish/payload";
+import { preflight } from "../../src/publish/preflight";
+import { provisionRun } from "../../src/publish/provision";
+import { errorKind, EventOutcome, publishEvent, publishRunOf, PublishDeps } from "../../src/publish/publish-event";
+import { Clock } from "../../src/ports";
+import { destinationIndexes, eventId, tenantId, tenantOfSeq } from "../../src/runstate/identity";
+import { RunRecord } from "../../src/runstate/record";
+import { RunStateStore } from "../../src/runstate/store";
+import { OutpostStandin, startOutpostStandin } from "../support/outpost-standin";
+import { connectRedis, freePort, RedisServer, startRedis } from "../support/redis-server";
+
+const KEY = "admin-key-do-not-print";
+
+class StepClock implements Clock {
+  constructor(public ms: number) {}
+  now(): number {
+    return this.ms;
+  }
+}
+
+// Provisioning and the per-event publish step of src/, through the Node
+// adapters, against a real redis-server and the Outpost stand-in.
+describe("throughput provisioning and publishing against a real redis-server", () => {
+  let server: RedisServer;
+  let redis: NodeRedisPort;
+  let outpost: OutpostStandin;
+  const http = new NodeHttpPort();
+  before(async () => {
+    server = await startRedis();
+    redis = await connectRedis(server);
+    outpost = await startOutpostStandin(KEY);
+  });
+  after(async () => {
+    await redis?.close();
+    await server?.stop();
+    await outpost?.stop();
+  });
+
+  function settings(env: Env = {}): ThroughputSettings {
+    return readThroughputSettings({ OUTPOST_URL: outpost.url, OUTPOST_API_KEY: KEY, REDIS_URL: server.url, MOCK_URL: "http://mock.test:48080", TENANTS: "3", DESTINATIONS_PER_TENANT: "2", WARMUP: "1s", ...env });
+  }
+
+  async function provision(testId: string, s: ThroughputSettings, clock = new StepClock(1_700_000_000_000)): Promise<{ record: RunRecord; created: boolean; store: RunStateStore }> {
+    const store = new RunStateStore(redis, testId, s.runTtlSeconds);
+    const outpostClient = new OutpostClient(http, s.outpostUrl, s.outpostApiKey);
+    return { ...(await provisionRun({ outpost: outpostClient, store, clock }, s, testId)), store };
+  }
+
+  it("provisions T x D destinations at the mock URL, once, and writes the run record", async () => {
+    const s = settings();
+    const { record, created, store } = await provision("prov1", s);
+    assert.equal(created, true);
+    assert.deepEqual(record.tenants, ["prov1-t0", "prov1-t1", "prov1-t2"]);
+    assert.equal(record.destinations.length, 6);
+    for (const d of record.destinations) {
+      const inOutpost = outpost.destinations.get(d.id);
+      assert.ok(inOutpost, d.id);
+      assert.deepEqual([inOutpost.tenantId, inOutpost.url, inOutpost.secret, inOutpost.topics], [tenantId("prov1", d.tenant), `http://mock.test:48080/webhook/prov1/${d.index}`, d.secret, ["loadtest.event"]]);
+    }
+    assert.deepEqual(record.destinations.map((d) => [d.index, d.tenant, d.id]), [0, 1, 2, 3, 4, 5].map((i) => [i, Math.floor(i / 2), `prov1-d${i}`]));
+    assert.deepEqual([record.startedAtMs, record.warmupEndsAtMs], [1_700_000_000_000, 1_700_000_001_000]);
+    assert.ok(!JSON.stringify(record.settings).includes(KEY));
+    assert.deepEqual(await store.loadRunRecord(), record);
+  });
+
+  it("lets a second runner join the run without provisioning again", async () => {
+    const s = settings();
+    const first = await provision("prov2", s);
+    const creates = outpost.calls.get("POST /api/v1/tenants/:t/destinations");
+    const second = await provision("prov2", s, new StepClock(1_800_000_000_000));
+    assert.equal(second.created, false);
+    assert.deepEqual(second.record, first.record);
+    assert.equal(outpost.calls.get("POST /api/v1/tenants/:t/destinations"), creates);
+  });
+
+  it("gives runners provisioning at the same moment one record with the same secrets", async () => {
+    const s = settings();
+    const runs = await Promise.all([1, 2, 3].map((i) => provision("prov4", s, new StepClock(1_700_000_000_000 + i))));
+    assert.deepEqual(runs.map((r) => r.created).sort(), [false, false, true]);
+    for (const r of runs) assert.deepEqual(r.record, runs[0].record);
+    for (const d of runs[0].record.destinations) assert.equal(outpost.destinations.get(d.id)?.secret, d.secret);
+  });
+
+  it("refuses a TEST_ID that holds another shape or an ended run", async () => {
+    await provision("prov3", settings());
+    await assert.rejects(provision("prov3", settings({ TENANTS: "4" })), (e: Error) => e instanceof ConfigError && /^TEST_ID="prov3" is invalid: it already holds a run with TENANTS=3/.test(e.message));
+    const { store } = await provision("prov3", settings());
+    await store.markRunEnded(1_700_000_100_000);
+    await assert.rejects(provision("prov3", settings()), /that run has already ended/);
+  });
+
+  it("preflight fails on an unreachable mock before any load", async () => {
+    const client = new OutpostClient(http, outpost.url, KEY);
+    await assert.rejects(preflight(client, http, `http://127.0.0.1:${await freePort()}`, "x"), /mock webhook at .* is not healthy .*check MOCK_URL/);
+  });
+
+  it("publishes with the run's ids and records accepted, rejected, duplicate and routing mismatches", async () => {
+    const s = settings({ PAYLOAD_BYTES: "300" });
+    const { record, store } = await provision("pub1", s);
+    const run = publishRunOf(record);
+    const clock = new StepClock(record.startedAtMs + 5000);
+    const deps: PublishDeps = { outpost: new OutpostClient(http, s.outpostUrl, KEY), store, clock, payload: createPayloadFactory(s.payloadBytes, "2025-01-01T00:00:00Z") };
+    outpost.failPublish.set(eventId("pub1", 4), 500);
+    outpost.failPublish.set(eventId("pub1", 5), 409);
+    // Tenant 2's second destination goes dark: Outpost routes its events to one destination only.
+    const outcomes: EventOutcome[] = [];
+    for (let seq = 0; seq < 12; seq++) {
+      if (seq === 9) outpost.destinations.get("pub1-d5")!.disabled = true;
+      const t0 = clock.ms;
+      clock.ms += 3;
+      outcomes.push(await publishEvent(deps, run, seq, t0));
+    }
+    // Publishing seq 0 again: Outpost says duplicate.
+    outcomes.push(await publishEvent(deps, run, 0, clock.ms));
+
+    assert.deepEqual(outcomes.map((o) => o.verdict), ["accepted", "accepted", "accepted", "accepted", "rejected", "rejected", "accepted", "accepted", "accepted", "accepted", "accepted", "accepted", "duplicate"]);
+    assert.deepEqual(outcomes.flatMap((o, i) => (o.routingMismatch ? [i] : [])), [11]);
+    assert.equal(outcomes[0].latencyMs, 3);
+    assert.deepEqual(await store.counters(store.keys.publish), { accepted: 10, "rejected:500": 1, "rejected:409": 1, duplicate: 1, routing_mismatch: 1 });
+    assert.deepEqual(await store.progress(record), { expected: 20, delivered: 0 });
+
+    for (const ev of outpost.published.filter((p) => p.id.startsWith("pub1_"))) {
+      const seq = Number(ev.id.split("_")[1]);
+      assert.equal(ev.tenant_id, `pub1-t${tenantOfSeq(record.shape, seq)}`);
+      assert.equal(ev.topic, "loadtest.event");
+      assert.equal(ev.eligible_for_retry, false);
+      assert.match(ev.metadata["lt-t0"], /^\d{13}$/);
+      assert.equal(JSON.stringify(ev.data).length, 300);
+    }
+    const ledger = await store.destinationLedger(record, destinationIndexes(record.shape, 1)[0], 10);
+    assert.equal(ledger.accepted, 3); // seq 1, 7, 10 (seq 4 was rejected)
+  });
+
+  it("records a publish with no answer as error:<kind>", async () => {
+    const s = settings();
+    const { record, store } = await provision("pub2", s);
+    const down = new OutpostClient(http, `http://127.0.0.1:${await freePort()}`, KEY);
+    const deps: PublishDeps = { outpost: down, store, clock: new StepClock(record.startedAtMs), payload: createPayloadFactory(100, "x") };
+    const o = await publishEvent(deps, publishRunOf(record), 0, record.startedAtMs);
+    assert.deepEqual([o.verdict, o.reason], ["error", "error:refused"]);
+    assert.deepEqual(await store.counters(store.keys.publish), { "error:refused": 1 });
+  });
+
+  it("names transport failures with a small fixed set of kinds", () => {
+    assert.deepEqual(
+      ["request timeout (k6 error 1050)", "timeout: The operation was aborted", "dial tcp: connect: connection refused", "read: connection reset by peer", "lookup x: no such host", "weird"].map(errorKind),
+      ["timeout", "timeout", "refused", "reset", "dns", "network"],
+    );
+  });
+});
