@@ -25,8 +25,12 @@ export interface Throughput {
 
 type Series = Array<[number, number]>;
 
+// Beyond this span seconds without events are left out: a single receipt
+// stamped by a badly skewed clock must not make a row for every second between.
+export const MAX_DENSE_TIMELINE_SECONDS = 48 * 3600;
+
 // One row per second from the first to the last second of either series,
-// zeros included, so gaps in delivery are visible.
+// zeros included so gaps in delivery are visible (up to MAX_DENSE_TIMELINE_SECONDS).
 export function buildTimeline(published: Series, deliveries: Series[]): TimelinePoint[] {
   const rows = new Map<number, TimelinePoint>();
   const at = (second: number): TimelinePoint => {
@@ -41,6 +45,7 @@ export function buildTimeline(published: Series, deliveries: Series[]): Timeline
   const seconds = Array.from(rows.keys());
   const first = seconds.reduce((a, b) => Math.min(a, b));
   const last = seconds.reduce((a, b) => Math.max(a, b));
+  if (last - first >= MAX_DENSE_TIMELINE_SECONDS) return Array.from(rows.values()).sort((a, b) => a.second - b.second);
   const out: TimelinePoint[] = [];
   for (let s = first; s <= last; s++) out.push(rows.get(s) ?? { second: s, published: 0, delivered: 0 });
   return out;

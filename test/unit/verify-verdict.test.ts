@@ -7,7 +7,7 @@ import { buildLedger, LedgerInputs } from "../../src/verify/ledger";
 import { publishCounters } from "../../src/verify/publish-counters";
 import { renderText } from "../../src/verify/render-text";
 import { buildReport, VerifyReport } from "../../src/verify/report";
-import { buildTimeline, throughputOf } from "../../src/verify/throughput";
+import { buildTimeline, MAX_DENSE_TIMELINE_SECONDS, throughputOf } from "../../src/verify/throughput";
 import { judge } from "../../src/verify/verdict";
 import { verdictMetricNames, verdictMetricValues, verdictThresholds } from "../../src/verify/verdict-metrics";
 import { testRunRecord } from "../support/run-record";
@@ -132,6 +132,15 @@ describe("throughput and timeline", () => {
     assert.deepEqual(t.published, { events: 10, firstSecond: 100, lastSecond: 101, seconds: 2, perSecond: 5, peakPerSecond: 5 });
     assert.deepEqual(t.delivered, { events: 20, firstSecond: 100, lastSecond: 103, seconds: 4, perSecond: 5, peakPerSecond: 10 });
     assert.deepEqual(throughputOf([]), { published: null, delivered: null });
+  });
+
+  it("stays sparse when a skewed timestamp stretches the span past the dense limit", () => {
+    const far = 100 + MAX_DENSE_TIMELINE_SECONDS;
+    assert.deepEqual(buildTimeline([[100, 1]], [[[far, 1], [101, 2]]]), [
+      { second: 100, published: 1, delivered: 0 },
+      { second: 101, published: 0, delivered: 2 },
+      { second: far, published: 0, delivered: 1 },
+    ]);
   });
 });
 

@@ -1,0 +1,77 @@
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { NodeRedisPort } from "../../adapters/node/redis";
+import { destinationIndexes, tenantOfSeq } from "../../src/runstate/identity";
+import { RunStateStore } from "../../src/runstate/store";
+import { connectRedis, RedisServer, startRedis } from "../support/redis-server";
+import { testRunRecord } from "../support/run-record";
+
+const ROOT = join(__dirname, "..", "..");
+
+function verify(env: Record<string, string>): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/verify.ts"], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", ...env },
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("tools/verify.ts as a process", () => {
+  let server: RedisServer;
+  let redis: NodeRedisPort;
+  before(async () => {
+    server = await startRedis();
+    redis = await connectRedis(server);
+    // cli-ok: all 20 events delivered to both destinations; cli-lost: seq 3 never arrives at d1.
+    for (const [testId, lost] of [["cli-ok", -1], ["cli-lost", 3]] as const) {
+      const rec = testRunRecord(testId, 1, 2);
+      const store = new RunStateStore(redis, testId);
+      await store.createRunRecord(rec);
+      for (let seq = 0; seq < 20; seq++) {
+        const t = rec.startedAtMs + seq;
+        await store.recordPublishAccepted(rec, { seq, t0Ms: t, t2Ms: t + 4 });
+        for (const d of destinationIndexes(rec.shape, tenantOfSeq(rec.shape, seq))) {
+          if (seq !== lost || d !== 1) await store.recordReceipt(rec, { destination: d, seq, t0Ms: t, taMs: t + 6, t3Ms: t + 9, signature: "ok" });
+        }
+      }
+    }
+  });
+  after(async () => {
+    await redis?.close();
+    await server?.stop();
+  });
+
+  it("passes a complete run (exit 0) and writes SUMMARY_JSON without secrets", () => {
+    const json = join(mkdtempSync(join(tmpdir(), "olt-verify-")), "summary.json");
+    const r = verify({ TEST_ID: "cli-ok", REDIS_URL: server.url, SUMMARY_JSON: json });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /VERDICT: PASS/);
+    const text = readFileSync(json, "utf8");
+    assert.equal(JSON.parse(text).verdict.pass, true);
+    assert.ok(!text.includes("whsec_"));
+  });
+
+  it("fails a run with a lost delivery with exit 99, naming the event", () => {
+    const r = verify({ TEST_ID: "cli-lost", REDIS_URL: server.url, VERIFY_GRACE: "0s", VERIFY_POLL_INTERVAL: "100ms" });
+    assert.equal(r.status, 99, r.stderr);
+    assert.match(r.stdout, /VERDICT: FAIL\n/);
+    assert.match(r.stdout, /cli-lost_3@d1/);
+  });
+
+  for (const [what, env, line] of [
+    ["no TEST_ID", {}, /^verify: TEST_ID is required for verify: expected/],
+    ["an unknown run", { TEST_ID: "cli-nope" }, /^verify: no run record for TEST_ID=cli-nope/],
+  ] as const) {
+    it(`stops with exit 1 and one line on ${what}`, () => {
+      const r = verify({ REDIS_URL: server.url, ...env });
+      assert.equal(r.status, 1, r.stdout);
+      assert.match(r.stderr, line);
+      assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
+    });
+  }
+});

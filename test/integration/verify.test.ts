@@ -1,0 +1,259 @@
+import { strict as assert } from "node:assert";
+import { NodeRedisPort } from "../../adapters/node/redis";
+import { readVerifySettings, VerifySettings } from "../../src/config/verify-settings";
+import { Clock } from "../../src/ports";
+import { RELATIVE_PRECISION } from "../../src/runstate/histogram";
+import { destinationIndexes, tenantOfSeq } from "../../src/runstate/identity";
+import { RunRecord } from "../../src/runstate/record";
+import { RunStateStore } from "../../src/runstate/store";
+import { VerifyReport } from "../../src/verify/report";
+import { RunNotFoundError, runVerification } from "../../src/verify/run-verification";
+import { Sleep } from "../../src/verify/wait-for-deliveries";
+import { connectRedis, RedisServer, startRedis } from "../support/redis-server";
+import { testRunRecord } from "../support/run-record";
+
+// A clock that only moves when verify sleeps; each sleep may first let a
+// scripted "world" write receipts, as the mock would meanwhile.
+function simulatedTime(start: number, world: (nowMs: number) => Promise<void> = async () => undefined): { clock: Clock; sleep: Sleep; sleeps: number[] } {
+  let now = start;
+  const sleeps: number[] = [];
+  return {
+    clock: { now: () => now },
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      now += ms;
+      await world(now);
+    },
+    sleeps,
+  };
+}
+
+function nearestRank(sorted: number[], p: number): number {
+  return sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1];
+}
+
+function assertPercentiles(name: string, got: VerifyReport["latency"]["stages"]["e2e"], samplesMs: number[]): void {
+  const sorted = [...samplesMs].sort((a, b) => a - b);
+  assert.equal(got.count, sorted.length, `${name} count`);
+  const pairs: Array<[number | null, number]> = [[got.p50Ms, 50], [got.p90Ms, 90], [got.p95Ms, 95], [got.p99Ms, 99], [got.maxMs, 100]];
+  for (const [v, p] of pairs) {
+    const exact = nearestRank(sorted, p);
+    assert.ok(v !== null && Math.abs(v - exact) <= exact * RELATIVE_PRECISION + 1, `${name} p${p}: ${v} vs exact ${exact}`);
+  }
+}
+
+describe("verify against a real redis-server", () => {
+  let server: RedisServer;
+  let redis: NodeRedisPort;
+  before(async () => {
+    server = await startRedis();
+    redis = await connectRedis(server);
+  });
+  after(async () => {
+    await redis?.close();
+    await server?.stop();
+  });
+
+  const settingsFor = (rec: RunRecord, env: Record<string, string> = {}): VerifySettings =>
+    readVerifySettings({ TEST_ID: rec.testId, REDIS_URL: server.url, VERIFY_GRACE: "3s", VERIFY_TIMEOUT: "5s", VERIFY_LIST_MISSING: "10", ...env });
+
+  async function create(rec: RunRecord): Promise<RunStateStore> {
+    const store = new RunStateStore(redis, rec.testId);
+    await store.createRunRecord(rec);
+    return store;
+  }
+
+  // Publishes seqs [0, n) with varied latencies and delivers each to every
+  // destination of its tenant, except what skip() says; returns e2e samples (ms)
+  // of events after the warm-up, as the scripts should record them.
+  async function publishAndDeliver(store: RunStateStore, rec: RunRecord, n: number, skip: (seq: number, d: number) => boolean = () => false) {
+    const samples = { publish: [] as number[], queue: [] as number[], delivery: [] as number[], e2e: [] as number[] };
+    for (let seq = 0; seq < n; seq++) {
+      const t0 = rec.startedAtMs + seq * 10;
+      const t2 = t0 + 2 + (seq % 13) * 3;
+      await store.recordPublishAccepted(rec, { seq, t0Ms: t0, t2Ms: t2 });
+      const measured = t0 >= rec.warmupEndsAtMs;
+      if (measured) samples.publish.push(t2 - t0);
+      for (const d of destinationIndexes(rec.shape, tenantOfSeq(rec.shape, seq))) {
+        if (skip(seq, d)) continue;
+        const ta = t2 + 5 + ((seq * 7) % 40);
+        const t3 = ta + 1 + ((seq * 11 + d) % 200);
+        await store.recordReceipt(rec, { destination: d, seq, t0Ms: t0, taMs: ta, t3Ms: t3, signature: "ok" });
+        if (measured) {
+          samples.queue.push(ta - t2);
+          samples.delivery.push(t3 - ta);
+          samples.e2e.push(t3 - t0);
+        }
+      }
+    }
+    return samples;
+  }
+
+  it("reports the exact ledger, missing ids, faults and per-stage percentiles of a scripted run", async () => {
+    // 3 tenants x 2 destinations; the first 100 ms of t0 (seq < 10) are warm-up.
+    const rec = testRunRecord("full", 3, 2, { warmupEndsAtMs: 1_700_000_000_100 });
+    const store = await create(rec);
+    // Lost: seq 30 at d0 (tenant 0), seq 31 at d2 and d3 (tenant 1). Fault without
+    // retry: seq 44 at d5 (tenant 2). Fault then delivered: seq 47 at d4.
+    const lost = new Set(["30:0", "31:2", "31:3", "44:5"]);
+    const samples = await publishAndDeliver(store, rec, 300, (seq, d) => lost.has(`${seq}:${d}`));
+    await store.recordFault(rec, 5, 44, "500", "ok");
+    await store.recordFault(rec, 4, 47, "timeout", "ok");
+    // Duplicates: seq 41 twice more at d4. Publish failures recorded as throughput does.
+    for (let i = 0; i < 2; i++) assert.equal(await store.recordReceipt(rec, { destination: 4, seq: 41, t3Ms: rec.startedAtMs + 999, signature: "ok" }), false);
+    await store.recordPublishNotAccepted(rec, 300, "rejected:500");
+    await store.recordPublishNotAccepted(rec, 301, "error:timeout");
+    await store.recordPublishNotAccepted(rec, 302, "duplicate");
+    // Outpost delivered 301 although the publish timed out at k6 (tenant 1).
+    await store.recordReceipt(rec, { destination: 2, seq: 301, t3Ms: rec.startedAtMs + 5000, signature: "ok" });
+    await store.markRunEnded(rec.startedAtMs + 3100);
+
+    const time = simulatedTime(rec.startedAtMs + 10_000);
+    const r = await runVerification(store, settingsFor(rec), time.clock, time.sleep);
+
+    assert.deepEqual(
+      r.ledger.destinations.map((d) => [d.accepted, d.delivered, d.missing, d.missingAfterFault, d.inFlight, d.duplicates, d.unknown, d.deliveredUnacknowledged, d.faultedEvents]),
+      [
+        [100, 99, 1, 0, 0, 0, 0, 0, 0],
+        [100, 100, 0, 0, 0, 0, 0, 0, 0],
+        [100, 99, 1, 0, 0, 0, 0, 1, 0],
+        [100, 99, 1, 0, 0, 0, 0, 0, 0],
+        [100, 100, 0, 0, 0, 2, 0, 0, 1],
+        [100, 99, 1, 1, 0, 0, 0, 0, 1],
+      ],
+    );
+    assert.deepEqual(r.ledger.voidReasons, []);
+    assert.deepEqual(r.ledger.missingIds, [
+      { eventId: "full_30", destination: 0 },
+      { eventId: "full_31", destination: 2 },
+      { eventId: "full_31", destination: 3 },
+    ]);
+    assert.deepEqual(r.ledger.missingAfterFaultIds, [{ eventId: "full_44", destination: 5 }]);
+    assert.deepEqual(r.ledger.totals.faults, { "500": 1, timeout: 1 });
+    assert.deepEqual(r.publish, { accepted: 300, duplicate: 1, rejected: { "500": 1 }, errors: { timeout: 1 }, notAccepted: 3, other: {} });
+    assert.equal(r.ledger.deliveredRatio, 596 / 600);
+    assert.deepEqual(r.verdict.reasons, ["delivered 596 of 600 expected deliveries (99.333%, required >= 100.000%): 4 missing, 0 in flight, 1 of the missing after an injected fault with RETRY=false"]);
+    assert.equal(r.verdict.void, false);
+    // 597 first deliveries (incl. the unacknowledged one) of 600 expected: the wait ends on grace.
+    assert.deepEqual({ outcome: r.wait.outcome, waited: r.wait.waitedMs }, { outcome: "grace", waited: 3000 });
+    assert.equal(r.runEnd.endedAtMs, rec.startedAtMs + 3100);
+
+    for (const stage of ["publish", "queue", "delivery", "e2e"] as const) assertPercentiles(stage, r.latency.stages[stage], samples[stage]);
+    // Warm-up: seq 0..9 are in the ledger but not in the latency samples.
+    assert.equal(r.latency.stages.publish.count, 290);
+
+    assert.equal(r.timeline.reduce((s, p) => s + p.published, 0), 300);
+    assert.equal(r.timeline.reduce((s, p) => s + p.delivered, 0), 597);
+    assert.equal(r.throughput.delivered?.events, 597);
+    assert.ok(!JSON.stringify(r).includes("whsec_"));
+  });
+
+  it("makes a run with unknown receipts and unplaceable deliveries void, and says why", async () => {
+    const rec = testRunRecord("void", 2, 1);
+    const store = await create(rec);
+    await publishAndDeliver(store, rec, 20);
+    await store.recordReceipt(rec, { destination: 1, seq: 1001, t3Ms: rec.startedAtMs + 500, signature: "ok" });
+    await store.recordAnomaly("unknown:destination");
+    const time = simulatedTime(rec.startedAtMs);
+    const r = await runVerification(store, settingsFor(rec, { VERIFY_MIN_DELIVERED_RATIO: "0" }), time.clock, time.sleep);
+    assert.equal(r.verdict.void, true);
+    assert.equal(r.verdict.pass, false);
+    assert.deepEqual(r.ledger.voidReasons, [
+      "destination 1: 1 receipt(s) for event ids this run never published",
+      "1 receipt(s) the mock could not place (unknown:destination)",
+    ]);
+    assert.equal(r.ledger.destinations[1].accepted, r.ledger.destinations[1].delivered);
+  });
+
+  it("with RETRY, counts a faulted-then-delivered event as delivered and an unretried one as in flight", async () => {
+    const rec = testRunRecord("retry", 1, 2, { retry: true });
+    const store = await create(rec);
+    await publishAndDeliver(store, rec, 50, (seq, d) => seq === 12 && d === 1);
+    await store.recordFault(rec, 0, 7, "500", "ok");
+    await store.recordFault(rec, 0, 7, "500", "ok");
+    await store.recordFault(rec, 1, 12, "500", "ok");
+    const time = simulatedTime(rec.startedAtMs);
+    const r = await runVerification(store, settingsFor(rec, { VERIFY_GRACE: "0s" }), time.clock, time.sleep);
+    const t = r.ledger.totals;
+    assert.deepEqual({ acc: t.accepted, del: t.delivered, miss: t.missing, fl: t.inFlight, ev: t.faultedEvents, faults: t.faults }, { acc: 100, del: 99, miss: 0, fl: 1, ev: 2, faults: { "500": 3 } });
+    assert.deepEqual(r.ledger.inFlightIds, [{ eventId: "retry_12", destination: 1 }]);
+    assert.deepEqual(r.ledger.voidReasons, []);
+    assert.match(r.verdict.reasons[0], /1 in flight/);
+  });
+
+  describe("wait loop", () => {
+    it("stops at once when every expected delivery is there", async () => {
+      const rec = testRunRecord("w-done", 2, 2);
+      const store = await create(rec);
+      await publishAndDeliver(store, rec, 40);
+      const time = simulatedTime(0);
+      const r = await runVerification(store, settingsFor(rec), time.clock, time.sleep);
+      assert.deepEqual({ ...r.wait }, { outcome: "complete", expected: 80, delivered: 80, waitedMs: 0, polls: 1 });
+      assert.equal(r.verdict.pass, true, r.verdict.reasons.join("; "));
+    });
+
+    it("keeps waiting while deliveries trickle in, then completes; one poll per interval", async () => {
+      const rec = testRunRecord("w-trickle", 1, 1, { warmupEndsAtMs: 0 });
+      const store = await create(rec);
+      const late = [3, 9, 17];
+      await publishAndDeliver(store, rec, 20, (seq) => late.includes(seq));
+      // One late delivery every 2.5 s: under the 3 s grace each time.
+      const time = simulatedTime(0, async (now) => {
+        if (now % 2500 === 0 && late.length > 0) await store.recordReceipt(rec, { destination: 0, seq: late.shift() as number, t3Ms: rec.startedAtMs + now, signature: "ok" });
+      });
+      const r = await runVerification(store, settingsFor(rec, { VERIFY_POLL_INTERVAL: "500ms", VERIFY_TIMEOUT: "1m" }), time.clock, time.sleep);
+      assert.deepEqual({ outcome: r.wait.outcome, waited: r.wait.waitedMs, polls: r.wait.polls }, { outcome: "complete", waited: 7500, polls: 16 });
+      assert.ok(time.sleeps.every((ms) => ms === 500));
+      assert.equal(r.ledger.totals.missing, 0);
+    });
+
+    it("gives up after VERIFY_GRACE without news, reporting what is missing", async () => {
+      const rec = testRunRecord("w-grace", 1, 1);
+      const store = await create(rec);
+      await publishAndDeliver(store, rec, 10, (seq) => seq === 4);
+      const time = simulatedTime(0);
+      const r = await runVerification(store, settingsFor(rec, { VERIFY_GRACE: "2500ms" }), time.clock, time.sleep);
+      assert.deepEqual({ outcome: r.wait.outcome, waited: r.wait.waitedMs, sleeps: time.sleeps }, { outcome: "grace", waited: 2500, sleeps: [1000, 1000, 500] });
+      assert.deepEqual(r.ledger.missingIds, [{ eventId: "w-grace_4", destination: 0 }]);
+    });
+
+    it("stops at VERIFY_TIMEOUT while deliveries keep arriving", async () => {
+      const rec = testRunRecord("w-timeout", 1, 1);
+      const store = await create(rec);
+      await publishAndDeliver(store, rec, 100, (seq) => seq >= 10);
+      let next = 10;
+      const time = simulatedTime(0, async (now) => {
+        await store.recordReceipt(rec, { destination: 0, seq: next++, t3Ms: rec.startedAtMs + now, signature: "ok" });
+      });
+      const r = await runVerification(store, settingsFor(rec, { VERIFY_TIMEOUT: "4s" }), time.clock, time.sleep);
+      assert.deepEqual({ outcome: r.wait.outcome, waited: r.wait.waitedMs, delivered: r.wait.delivered }, { outcome: "timeout", waited: 4000, delivered: 14 });
+      assert.equal(r.ledger.totals.missing, 86);
+      assert.equal(r.ledger.missingIds.length, 10);
+    });
+
+    it("waits in real time with a short grace while a writer delivers concurrently", async () => {
+      const rec = testRunRecord("w-real", 1, 1);
+      const store = await create(rec);
+      await publishAndDeliver(store, rec, 5, (seq) => seq === 2);
+      const writer = new Promise<void>((resolve) => setTimeout(() => {
+        void store.recordReceipt(rec, { destination: 0, seq: 2, t3Ms: rec.startedAtMs + 60, signature: "ok" }).then(() => resolve());
+      }, 250));
+      const sleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+      const r = await runVerification(store, settingsFor(rec, { VERIFY_GRACE: "2s", VERIFY_POLL_INTERVAL: "100ms" }), { now: () => Date.now() }, sleep);
+      await writer;
+      assert.equal(r.wait.outcome, "complete");
+      assert.ok(r.wait.waitedMs >= 200 && r.wait.waitedMs < 2000, `waited ${r.wait.waitedMs} ms`);
+      assert.equal(r.verdict.pass, true, r.verdict.reasons.join("; "));
+    });
+  });
+
+  it("says clearly when the run does not exist", async () => {
+    const rec = testRunRecord("never-created", 1, 1);
+    const time = simulatedTime(0);
+    await assert.rejects(runVerification(new RunStateStore(redis, rec.testId), settingsFor(rec), time.clock, time.sleep), (err: unknown) => {
+      assert.ok(err instanceof RunNotFoundError);
+      assert.match(err.message, /^no run record for TEST_ID=never-created in this Redis/);
+      return true;
+    });
+  });
+});
