@@ -13,7 +13,8 @@ const flavours = {
 const flavourName = process.env.K6_REDIS || "xk6";
 const flavour = flavours[flavourName];
 if (!flavour) {
-  throw new Error(`K6_REDIS=${JSON.stringify(flavourName)} is invalid: expected one of ${Object.keys(flavours).join(", ")}`);
+  console.error(`K6_REDIS=${JSON.stringify(flavourName)} is invalid: expected one of ${Object.keys(flavours).join(", ")}`);
+  process.exit(2);
 }
 
 module.exports = {
