@@ -5,6 +5,7 @@
 import { sleep } from "k6";
 import exec from "k6/execution";
 import { Gauge } from "k6/metrics";
+import { k6Clock } from "../adapters/k6/clock";
 import { K6RedisPort } from "../adapters/k6/redis";
 import { ConfigError } from "../src/config/env";
 import { readVerifySettings, VerifySettings } from "../src/config/verify-settings";
@@ -28,6 +29,8 @@ function settingsOrAbort(): VerifySettings {
 }
 
 const settings = settingsOrAbort();
+// k6 convention: module clients are created in the init context; it connects on first use.
+const store = new RunStateStore(new K6RedisPort(settings.redisUrl), settings.testId, settings.runTtlSeconds);
 const gauges = new Map(verdictMetricNames().map((name) => [name, new Gauge(name)]));
 
 export const options = {
@@ -37,13 +40,12 @@ export const options = {
 };
 
 export async function setup(): Promise<VerifyReport> {
-  const store = new RunStateStore(new K6RedisPort(settings.redisUrl), settings.testId, settings.runTtlSeconds);
   let lastLog = -Infinity;
   try {
     return await runVerification(
       store,
       settings,
-      { now: () => Date.now() },
+      k6Clock,
       // A blocking sleep is safe here: nothing is pending between polls.
       (ms) => {
         sleep(ms / 1000);
