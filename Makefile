@@ -28,6 +28,16 @@ k6-available: ## fail with a hint when no k6 binary is found (K6=/path/to/k6 cho
 throughput: k6-available build ## publish events into Outpost: settings from the environment, e.g. make throughput PRESET=smoke
 	$(K6) run dist/throughput.js
 
+.PHONY: verify verify-node test-id-given
+test-id-given:
+	@[ -n "$(TEST_ID)" ] || { echo "TEST_ID is required: the run's id as printed by throughput, e.g. make verify TEST_ID=run-20260101-120000-ab12"; exit 2; }
+
+verify: test-id-given k6-available build ## verify a run: make verify TEST_ID=<id> [VERIFY_GRACE=… SUMMARY_JSON=…]; exit 99 on a failed verdict
+	$(K6) run dist/verify.js
+
+verify-node: ## the same verification without k6, in Node (exit 99 on a failed verdict)
+	npx ts-node --transpile-only tools/verify.ts
+
 # --- mock webhook (issue 3) ---
 
 # --- local stack (issue 4) ---
