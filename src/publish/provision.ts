@@ -1,4 +1,4 @@
-import { ConfigError, redactUrl } from "../config/env";
+import { fail, redactUrl } from "../config/env";
 import { publicThroughputSettings, ThroughputSettings } from "../config/throughput-settings";
 import { OutpostClient } from "../outpost/client";
 import { Clock } from "../ports";
@@ -26,10 +26,8 @@ function ensureSameRun(stored: RunRecord, s: ThroughputSettings, shape: RunShape
     stored.topic === s.topic &&
     stored.retry === s.retry;
   if (!same) {
-    throw new ConfigError(
-      `TEST_ID=${JSON.stringify(stored.testId)} is invalid: it already holds a run with TENANTS=${stored.shape.tenants}, ` +
-        `DESTINATIONS_PER_TENANT=${stored.shape.destinationsPerTenant}, TOPIC=${stored.topic}, RETRY=${stored.retry}; expected a new TEST_ID`,
-    );
+    const held = `TENANTS=${stored.shape.tenants}, DESTINATIONS_PER_TENANT=${stored.shape.destinationsPerTenant}, TOPIC=${stored.topic}, RETRY=${stored.retry}`;
+    fail("TEST_ID", stored.testId, `a new TEST_ID: this one already holds a run with ${held}`);
   }
 }
 
@@ -53,7 +51,7 @@ export async function provisionRun(deps: ProvisionDeps, s: ThroughputSettings, t
   if (existing !== null) {
     ensureSameRun(existing, s, shape);
     if ((await deps.store.runEnd()).endedAtMs !== null) {
-      throw new ConfigError(`TEST_ID=${JSON.stringify(testId)} is invalid: that run has already ended; expected a new TEST_ID (or none, to generate one)`);
+      fail("TEST_ID", testId, "a new TEST_ID (or none, to generate one): this run has already ended");
     }
     return { record: existing, created: false };
   }

@@ -1,16 +1,9 @@
 import { strict as assert } from "node:assert";
-import { ConfigError, Env } from "../../src/config/env";
+import { Env } from "../../src/config/env";
 import { publicThroughputSettings, readThroughputSettings } from "../../src/config/throughput-settings";
+import { configErrorOf } from "../support/config-error";
 
-function configError(env: Env): string {
-  try {
-    readThroughputSettings(env);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
-    return err.message;
-  }
-  assert.fail(`no error for ${JSON.stringify(env)}`);
-}
+const configError = (env: Env): string => configErrorOf(() => readThroughputSettings(env));
 
 describe("throughput settings", () => {
   it("defaults target the local stack", () => {
