@@ -1,4 +1,4 @@
-import { Registry } from "prom-client";
+import { AggregatorRegistry, Registry } from "prom-client";
 import { FaultConfig, Faults } from "./faults";
 import { isOltMessage, PendingReplies, ToPrimary, ToWorker } from "./ipc";
 
@@ -31,6 +31,9 @@ export class WorkerCoordinator implements Coordinator {
   private readonly replies = new PendingReplies<string>(10_000);
 
   constructor(faults: Faults, onShutdown: () => void) {
+    // prom-client answers the primary's metric requests only once an
+    // AggregatorRegistry exists in the worker too.
+    new AggregatorRegistry();
     process.on("message", (msg: unknown) => {
       if (!isOltMessage<ToWorker>(msg)) return;
       if (msg.type === "olt:reply") this.replies.settle(msg.id, msg.error === undefined ? msg.body ?? "" : new Error(msg.error));
