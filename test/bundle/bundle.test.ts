@@ -1,22 +1,8 @@
 import { strict as assert } from "node:assert";
-import { execFile } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
-
-const run = promisify(execFile);
-const ROOT = join(__dirname, "../..");
-const WEBPACK = join(ROOT, "node_modules/.bin/webpack");
-
-// Builds both k6 flavours into temporary directories (as `npm run build` and
-// `make build K6_REDIS=experimental` do into dist/) and inspects the files.
-async function build(flavour: string | undefined, outDir: string): Promise<{ stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, BUNDLE_OUT_DIR: outDir };
-  if (flavour === undefined) delete env.K6_REDIS;
-  else env.K6_REDIS = flavour;
-  return run(WEBPACK, ["--mode", "production"], { cwd: ROOT, env });
-}
+import { buildBundles as build, run } from "../support/bundle-build";
 
 // Every static import target, and the names the module exports.
 function imports(code: string): string[] {
