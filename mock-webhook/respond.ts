@@ -25,7 +25,9 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
     req.on("data", onData);
     req.once("end", () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
     req.once("error", reject);
-    req.once("close", () => reject(new ClientGoneError()));
+    req.once("close", () => {
+      if (!req.complete) reject(new ClientGoneError());
+    });
   });
 }
 
