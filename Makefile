@@ -39,6 +39,12 @@ verify-node: ## the same verification without k6, in Node (exit 99 on a failed v
 	npx ts-node --transpile-only tools/verify.ts
 
 # --- mock webhook (issue 3) ---
+.PHONY: mock bench-mock
+mock: deps ## run the mock webhook (MOCK_PORT, MOCK_WORKERS, REDIS_URL, MOCK_FAULT_*; see README)
+	npm run mock
+
+bench-mock: deps ## benchmark the mock with autocannon against a throwaway redis-server
+	npm run bench:mock
 
 # --- local stack (issue 4) ---
 
