@@ -4,7 +4,7 @@ K6_REDIS ?= xk6
 
 .PHONY: help deps build test typecheck
 help: ## list targets
-	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  %-18s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 deps: ## install Node packages and the servers the tests need (apt-get on Debian)
 	./scripts/install-deps.sh

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need on a fresh Debian machine:
-# Node packages, and the real servers the tests start (redis-server, prometheus).
+# Node packages, the real servers the tests start (redis-server, prometheus),
+# and the offline Kubernetes schema validator.
 # Idempotent: installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,11 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   # The packages start system-wide services; the tests start their own on free ports.
   for svc in redis-server prometheus; do $SUDO systemctl stop "$svc" 2>/dev/null || $SUDO service "$svc" stop 2>/dev/null || true; done
 fi
+
+# Offline Kubernetes schema validation for the kind manifests (bundles the schemas).
+command -v kubernetes-validate >/dev/null || pip install --quiet kubernetes-validate==1.37.0
+# kubectl renders the kustomize overlays in the manifest tests; it ships with the machine image.
+command -v kubectl >/dev/null || echo "warning: kubectl not found; the Kubernetes manifest tests will fail (they render with 'kubectl kustomize')" >&2
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
