@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NodeRedisPort } from "../../adapters/node/redis";
-import { destinationIndexes, tenantOfSeq } from "../../src/runstate/identity";
 import { RunStateStore } from "../../src/runstate/store";
 import { buildBundles, ROOT, run } from "../support/bundle-build";
 import { connectRedis, RedisServer, startRedis } from "../support/redis-server";
 import { testRunRecord } from "../support/run-record";
+import { publishAndDeliver } from "../support/scripted-run";
 
 const SHIM = join(ROOT, "test/support/k6-shim");
 
@@ -51,13 +51,7 @@ describe("verify bundle run through the k6 stand-in", function () {
       const rec = testRunRecord(testId, 1, 2);
       const store = new RunStateStore(redis, testId);
       await store.createRunRecord(rec);
-      for (let seq = 0; seq < 30; seq++) {
-        const t = rec.startedAtMs + seq * 10;
-        await store.recordPublishAccepted(rec, { seq, t0Ms: t, t2Ms: t + 4 });
-        for (const d of destinationIndexes(rec.shape, tenantOfSeq(rec.shape, seq))) {
-          if (seq !== lost || d !== 0) await store.recordReceipt(rec, { destination: d, seq, t0Ms: t, taMs: t + 6, t3Ms: t + 9, signature: "ok" });
-        }
-      }
+      await publishAndDeliver(store, rec, 30, { skip: (seq, d) => seq === lost && d === 0 });
     }
   });
   after(async () => {

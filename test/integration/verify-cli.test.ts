@@ -4,10 +4,10 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NodeRedisPort } from "../../adapters/node/redis";
-import { destinationIndexes, tenantOfSeq } from "../../src/runstate/identity";
 import { RunStateStore } from "../../src/runstate/store";
 import { connectRedis, RedisServer, startRedis } from "../support/redis-server";
 import { testRunRecord } from "../support/run-record";
+import { publishAndDeliver } from "../support/scripted-run";
 
 const ROOT = join(__dirname, "..", "..");
 
@@ -32,13 +32,7 @@ describe("tools/verify.ts as a process", () => {
       const rec = testRunRecord(testId, 1, 2);
       const store = new RunStateStore(redis, testId);
       await store.createRunRecord(rec);
-      for (let seq = 0; seq < 20; seq++) {
-        const t = rec.startedAtMs + seq;
-        await store.recordPublishAccepted(rec, { seq, t0Ms: t, t2Ms: t + 4 });
-        for (const d of destinationIndexes(rec.shape, tenantOfSeq(rec.shape, seq))) {
-          if (seq !== lost || d !== 1) await store.recordReceipt(rec, { destination: d, seq, t0Ms: t, taMs: t + 6, t3Ms: t + 9, signature: "ok" });
-        }
-      }
+      await publishAndDeliver(store, rec, 20, { skip: (seq, d) => seq === lost && d === 1 });
     }
   });
   after(async () => {

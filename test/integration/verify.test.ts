@@ -3,7 +3,6 @@ import { NodeRedisPort } from "../../adapters/node/redis";
 import { readVerifySettings, VerifySettings } from "../../src/config/verify-settings";
 import { Clock } from "../../src/ports";
 import { RELATIVE_PRECISION } from "../../src/runstate/histogram";
-import { destinationIndexes, tenantOfSeq } from "../../src/runstate/identity";
 import { RunRecord } from "../../src/runstate/record";
 import { RunStateStore } from "../../src/runstate/store";
 import { VerifyReport } from "../../src/verify/report";
@@ -11,6 +10,7 @@ import { RunNotFoundError, runVerification } from "../../src/verify/run-verifica
 import { Sleep } from "../../src/verify/wait-for-deliveries";
 import { connectRedis, RedisServer, startRedis } from "../support/redis-server";
 import { testRunRecord } from "../support/run-record";
+import { publishAndDeliver as script, Timing } from "../support/scripted-run";
 
 // A clock that only moves when verify sleeps; each sleep may first let a
 // scripted "world" write receipts, as the mock would meanwhile.
@@ -63,31 +63,10 @@ describe("verify against a real redis-server", () => {
     return store;
   }
 
-  // Publishes seqs [0, n) with varied latencies and delivers each to every
-  // destination of its tenant, except what skip() says; returns e2e samples (ms)
-  // of events after the warm-up, as the scripts should record them.
-  async function publishAndDeliver(store: RunStateStore, rec: RunRecord, n: number, skip: (seq: number, d: number) => boolean = () => false) {
-    const samples = { publish: [] as number[], queue: [] as number[], delivery: [] as number[], e2e: [] as number[] };
-    for (let seq = 0; seq < n; seq++) {
-      const t0 = rec.startedAtMs + seq * 10;
-      const t2 = t0 + 2 + (seq % 13) * 3;
-      await store.recordPublishAccepted(rec, { seq, t0Ms: t0, t2Ms: t2 });
-      const measured = t0 >= rec.warmupEndsAtMs;
-      if (measured) samples.publish.push(t2 - t0);
-      for (const d of destinationIndexes(rec.shape, tenantOfSeq(rec.shape, seq))) {
-        if (skip(seq, d)) continue;
-        const ta = t2 + 5 + ((seq * 7) % 40);
-        const t3 = ta + 1 + ((seq * 11 + d) % 200);
-        await store.recordReceipt(rec, { destination: d, seq, t0Ms: t0, taMs: ta, t3Ms: t3, signature: "ok" });
-        if (measured) {
-          samples.queue.push(ta - t2);
-          samples.delivery.push(t3 - ta);
-          samples.e2e.push(t3 - t0);
-        }
-      }
-    }
-    return samples;
-  }
+  // Varied latencies so percentiles differ from each other.
+  const varied = (seq: number, d: number): Timing => ({ publishMs: 2 + (seq % 13) * 3, queueMs: 5 + ((seq * 7) % 40), deliveryMs: 1 + ((seq * 11 + d) % 200) });
+  const publishAndDeliver = (store: RunStateStore, rec: RunRecord, n: number, skip?: (seq: number, d: number) => boolean) =>
+    script(store, rec, n, { skip, timing: varied });
 
   it("reports the exact ledger, missing ids, faults and per-stage percentiles of a scripted run", async () => {
     // 3 tenants x 2 destinations; the first 100 ms of t0 (seq < 10) are warm-up.

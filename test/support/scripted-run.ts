@@ -1,0 +1,49 @@
+import { destinationIndexes, tenantOfSeq } from "../../src/runstate/identity";
+import { RunRecord } from "../../src/runstate/record";
+import { RunStateStore } from "../../src/runstate/store";
+
+// Stage latencies (ms) of one event at one destination.
+export interface Timing {
+  publishMs: number;
+  queueMs: number;
+  deliveryMs: number;
+}
+
+export type StageSamples = Record<"publish" | "queue" | "delivery" | "e2e", number[]>;
+
+export interface ScriptOptions {
+  // Deliveries to leave out (lost).
+  skip?: (seq: number, destination: number) => boolean;
+  // Called with destination -1 for the publish stage.
+  timing?: (seq: number, destination: number) => Timing;
+}
+
+// Publishes seqs [0, n), t0 10 ms apart, through the real scripts as throughput
+// and the mock would, delivering each to every destination of its tenant unless
+// skipped. Returns the samples (ms) the scripts should have recorded: events
+// after the warm-up, first deliveries only.
+export async function publishAndDeliver(store: RunStateStore, rec: RunRecord, n: number, opts: ScriptOptions = {}): Promise<StageSamples> {
+  const skip = opts.skip ?? (() => false);
+  const timing = opts.timing ?? (() => ({ publishMs: 4, queueMs: 2, deliveryMs: 3 }));
+  const samples: StageSamples = { publish: [], queue: [], delivery: [], e2e: [] };
+  for (let seq = 0; seq < n; seq++) {
+    const t0 = rec.startedAtMs + seq * 10;
+    const t2 = t0 + timing(seq, -1).publishMs;
+    await store.recordPublishAccepted(rec, { seq, t0Ms: t0, t2Ms: t2 });
+    const measured = t0 >= rec.warmupEndsAtMs;
+    if (measured) samples.publish.push(t2 - t0);
+    for (const d of destinationIndexes(rec.shape, tenantOfSeq(rec.shape, seq))) {
+      if (skip(seq, d)) continue;
+      const { queueMs, deliveryMs } = timing(seq, d);
+      const ta = t2 + queueMs;
+      const t3 = ta + deliveryMs;
+      await store.recordReceipt(rec, { destination: d, seq, t0Ms: t0, taMs: ta, t3Ms: t3, signature: "ok" });
+      if (measured) {
+        samples.queue.push(queueMs);
+        samples.delivery.push(deliveryMs);
+        samples.e2e.push(t3 - t0);
+      }
+    }
+  }
+  return samples;
+}
