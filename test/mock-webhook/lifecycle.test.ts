@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { NodeRedisPort } from "../../adapters/node/redis";
 import { eventId } from "../../src/runstate/identity";
 import { connectRedis, RedisServer, startRedis } from "../support/redis-server";
-import { Answer, createRun, deliver, getJson, inParallel, metric, MockProcess, startMock } from "./fixtures";
+import { Answer, createRun, deliver, getJson, inParallel, metric, startMock } from "./fixtures";
 
 async function eventually(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
   for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) if (await check()) return;
@@ -92,7 +92,7 @@ describe("mock webhook process: Redis outage, shutdown, memory", function () {
     const mock = await startMock({ REDIS_URL: server.url, MOCK_RECENT_EVENTS: "500" });
     try {
       const { store } = await createRun(redis, "burst1", { tenants: 1, destinationsPerTenant: 1 });
-      const n = 5000;
+      const n = 2000;
       const answers = await inParallel(n, 64, (seq) => deliver(mock, "burst1", seq, 0));
       assert.equal(answers.filter((a) => a.status === 200).length, n);
       assert.equal((await store.counters(store.keys.destination(0))).first, n);
