@@ -1,15 +1,17 @@
 // npm run bench:mock — drives the compiled mock webhook with autocannon using
-// Outpost-like deliveries (2 KiB signed JSON, distinct event ids of a real run
-// record), receipts recorded in a real redis-server, then checks that Redis
-// holds exactly one receipt per 2xx answer.
+// Outpost-like deliveries (2 KiB signed JSON, realistic headers, distinct event
+// ids of a real run record), receipts recorded in a real redis-server; then
+// checks that Redis holds exactly one receipt per 2xx answer. A no-op HTTP
+// server run first shows what the load generator itself can drive here.
 import autocannon from "autocannon";
 import { ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { NodeRedisPort } from "../adapters/node/redis";
 import { readDurationMs, readInt, readString } from "../src/config/env";
+import { eventId } from "../src/runstate/identity";
 import { RunStateStore } from "../src/runstate/store";
 import { createRun, secretOf } from "../test/mock-webhook/fixtures";
-import { outpostDelivery } from "../test/mock-webhook/outpost-request";
+import { outpostDelivery, rfc3339Nano } from "../test/mock-webhook/outpost-request";
 import { freePort, startRedis } from "../test/support/redis-server";
 
 const env = process.env;
@@ -19,9 +21,14 @@ const CONNECTIONS = readInt(env, "BENCH_CONNECTIONS", 64, 1, 4096);
 const RATE = readInt(env, "BENCH_RATE", 10_000, 1, 1_000_000);
 const WORKER_COUNTS = readString(env, "BENCH_WORKERS", "1,2", /^[1-9][0-9]?(,[1-9][0-9]?)*$/, "comma-separated worker counts, e.g. 1,2").split(",").map(Number);
 const SHAPE = { tenants: 16, destinationsPerTenant: 1 };
+// Linux's USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s.
+const CLOCK_TICKS_PER_S = 100;
+
+const NOOP_SERVER = `require("node:http").createServer((q, s) => { q.resume(); q.on("end", () => s.end('{"received":true}')); })
+  .listen(Number(process.env.MOCK_PORT), "127.0.0.1"); process.on("SIGTERM", () => process.exit(0));`;
 
 interface Row {
-  workers: number;
+  target: string;
   mode: string;
   rps: number;
   p50: number;
@@ -30,24 +37,33 @@ interface Row {
   ok: number;
   non2xx: number;
   errors: number;
-  recorded: number;
+  recorded: number | string;
+  serverCpuUsPerReq: number;
+  redisUsPerEvalsha: number | string;
   peakRssMiB: number;
 }
 
-// Peak resident set (VmHWM) of the mock and, in cluster mode, of each worker.
-function peakRssMiB(pid: number): number {
-  const status = (p: number): string => readFileSync(`/proc/${p}/status`, "utf8");
-  const hwm = (p: number): number => Number(/VmHWM:\s+(\d+) kB/.exec(status(p))?.[1] ?? 0) / 1024;
+function processTree(pid: number): number[] {
   const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
-  return Math.round([pid, ...children].reduce((sum, p) => sum + hwm(p), 0));
+  return [pid, ...children];
 }
 
-async function startCompiledMock(redisUrl: string, workers: number): Promise<{ url: string; child: ChildProcess }> {
+function cpuMs(pids: number[]): number {
+  return pids.reduce((sum, p) => {
+    const fields = readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1].split(" ");
+    return sum + ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+  }, 0);
+}
+
+// Peak resident set (VmHWM), summed over the primary and its workers.
+function peakRssMiB(pids: number[]): number {
+  const hwm = (p: number): number => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0) / 1024;
+  return Math.round(pids.reduce((sum, p) => sum + hwm(p), 0));
+}
+
+async function startServer(args: string[], extraEnv: Record<string, string>, workers: number): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["build/mock-webhook/main.js"], {
-    env: { ...env, REDIS_URL: redisUrl, MOCK_PORT: String(port), MOCK_HOST: "127.0.0.1", MOCK_WORKERS: String(workers) },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  const child = spawn(process.execPath, args, { env: { ...env, ...extraEnv, MOCK_PORT: String(port), MOCK_HOST: "127.0.0.1" }, stdio: ["ignore", "ignore", "inherit"] });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
     if ((await fetch(`${url}/healthz`).then((r) => r.status, () => 0)) === 200) {
@@ -57,46 +73,68 @@ async function startCompiledMock(redisUrl: string, workers: number): Promise<{ u
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error("mock did not start");
+  throw new Error(`${args.join(" ")} did not start`);
+}
+
+// Per destination the body and its signature are made once; per request only
+// the event id and the timestamps change, so the generator stays cheap.
+function requestFactory(testId: string): () => { path: string; headers: Record<string, string>; body: string } {
+  const templates = Array.from({ length: SHAPE.tenants }, (_, d) => outpostDelivery({ testId, seq: d, destination: d, secrets: [secretOf(d)] }));
+  let seq = 0;
+  let stampMs = 0;
+  let stamp = "";
+  return () => {
+    const s = seq++;
+    const t = templates[s % SHAPE.tenants];
+    const now = Date.now();
+    if (now !== stampMs) [stampMs, stamp] = [now, rfc3339Nano(now)];
+    const headers = { ...t.headers, "x-outpost-event-id": eventId(testId, s), "x-outpost-timestamp-ms": stamp, "x-outpost-lt-t0": String(now - 5) };
+    return { path: t.path, headers, body: t.body };
+  };
+}
+
+async function evalshaUsPerCall(redis: NodeRedisPort): Promise<number> {
+  const info = String(await redis.command(["INFO", "commandstats"]));
+  return Number(/cmdstat_evalsha:.*usec_per_call=([0-9.]+)/.exec(info)?.[1] ?? NaN);
 }
 
 async function run(redis: NodeRedisPort, redisUrl: string, workers: number, mode: "rate" | "max"): Promise<Row> {
+  const noop = workers === 0;
   const testId = `bench-${workers}w-${mode}-${Date.now()}`;
   const { record, store } = await createRun(redis, testId, SHAPE);
-  const mock = await startCompiledMock(redisUrl, workers);
-  let seq = 0;
+  const server = noop
+    ? await startServer(["-e", NOOP_SERVER], {}, 1)
+    : await startServer(["build/mock-webhook/main.js"], { REDIS_URL: redisUrl, MOCK_WORKERS: String(workers) }, workers);
+  const pids = processTree(server.child.pid as number);
+  const next = requestFactory(testId);
+  await redis.command(["CONFIG", "RESETSTAT"]);
+  const cpuBefore = cpuMs(pids);
   const result = await autocannon({
-    url: mock.url,
+    url: server.url,
     connections: CONNECTIONS,
     // A fixed count rather than a duration: autocannon then waits for every
     // answer, so the 2xx count can be compared with Redis exactly.
     amount: RATE * DURATION_S,
     ...(mode === "rate" ? { overallRate: RATE } : {}),
-    requests: [
-      {
-        method: "POST",
-        setupRequest: (req) => {
-          const s = seq++;
-          const d = outpostDelivery({ testId, seq: s, destination: s % SHAPE.tenants, secrets: [secretOf(s % SHAPE.tenants)], t0Ms: Date.now() - 5 });
-          return { ...req, path: d.path, headers: d.headers, body: d.body };
-        },
-      },
-    ],
+    requests: [{ method: "POST", setupRequest: (req) => ({ ...req, ...next() }) }],
   });
-  const peak = peakRssMiB(mock.child.pid as number);
-  mock.child.kill("SIGTERM");
-  await new Promise((r) => mock.child.once("exit", r));
+  const cpuUs = (cpuMs(pids) - cpuBefore) * 1000;
+  const peak = peakRssMiB(pids);
+  server.child.kill("SIGTERM");
+  await new Promise((r) => server.child.once("exit", r));
   return {
-    workers,
+    target: noop ? "no-op server" : `mock, ${workers} worker(s)`,
     mode: mode === "rate" ? `${RATE}/s` : "max",
-    rps: Math.round(result.requests.average),
+    rps: Math.round(result["2xx"] / result.duration),
     p50: result.latency.p50,
     p99: result.latency.p99,
     max: result.latency.max,
     ok: result["2xx"],
     non2xx: result.non2xx,
     errors: result.errors,
-    recorded: await recorded(store, record.destinations.map((d) => d.index)),
+    recorded: noop ? "-" : await recorded(store, record.destinations.map((d) => d.index)),
+    serverCpuUsPerReq: Math.round(cpuUs / Math.max(1, result["2xx"])),
+    redisUsPerEvalsha: noop ? "-" : await evalshaUsPerCall(redis),
     peakRssMiB: peak,
   };
 }
@@ -112,20 +150,20 @@ async function main(): Promise<void> {
   const redis = await NodeRedisPort.connect(server.url);
   const rows: Row[] = [];
   try {
-    for (const workers of WORKER_COUNTS) for (const mode of ["rate", "max"] as const) rows.push(await run(redis, server.url, workers, mode));
+    for (const workers of [0, ...WORKER_COUNTS]) for (const mode of ["rate", "max"] as const) rows.push(await run(redis, server.url, workers, mode));
   } finally {
     await redis.close();
     await server.stop();
   }
   console.log(`\n$ BENCH_DURATION=${DURATION_S}s BENCH_CONNECTIONS=${CONNECTIONS} BENCH_RATE=${RATE} BENCH_WORKERS=${WORKER_COUNTS.join(",")} npm run bench:mock`);
-  console.log(`node ${process.version}, ${SHAPE.tenants} destinations, 2 KiB signed bodies, latencies in ms (autocannon)\n`);
+  console.log(`node ${process.version}, ${SHAPE.tenants} destinations, 2 KiB signed bodies, ${RATE * DURATION_S} requests per run, latencies in ms (autocannon)\n`);
   console.table(rows);
-  const mismatched = rows.filter((r) => r.recorded !== r.ok);
+  const mismatched = rows.filter((r) => typeof r.recorded === "number" && r.recorded !== r.ok);
   if (mismatched.length > 0) {
     console.error(`Redis ledger disagrees with the 2xx answers: ${JSON.stringify(mismatched)}`);
     process.exit(1);
   }
-  console.log("Redis holds exactly one receipt per 2xx answer in every run.");
+  console.log("Redis holds exactly one receipt per 2xx answer in every mock run.");
 }
 
 main().catch((err: unknown) => {
