@@ -79,8 +79,9 @@ describe("mock webhook process: Redis outage, shutdown, memory", function () {
       assert.equal(code, 0, mock.output());
       const acked = answers.filter(([, a]) => a.status === 200).map(([seq]) => seq);
       assert.ok(acked.length > 200);
-      const unexpected = answers.filter(([, a]) => a.status !== 200 && a.status !== 0);
-      assert.deepEqual(unexpected, [], "requests are either answered 200 or refused once the mock stopped listening");
+      // Refused (0) once nothing listens; a 503 (Outpost retries) would be safe too, anything else is not.
+      const unexpected = answers.filter(([, a]) => ![200, 0, 503].includes(a.status));
+      assert.deepEqual(unexpected, [], `answers by status: ${JSON.stringify(answers.reduce<Record<number, number>>((c, [, a]) => ((c[a.status] = (c[a.status] ?? 0) + 1), c), {}))}`);
       const lost = [];
       for (const seq of acked) if (Number(await redis.command(["GETBIT", store.keys.receipts(0), seq])) !== 1) lost.push(seq);
       assert.deepEqual(lost, [], "acknowledged receipts missing from Redis");
