@@ -7,14 +7,19 @@
 // as Lua (LUA_BUCKET) so every writer, k6 or mock, buckets identically on the
 // server; this module decodes.
 //
-// Hash fields: "<bucket index>" -> count, plus n, sum (µs), min, max (exact).
+// Hash fields: "<bucket index>" -> count, plus n, sum (µs), min, max (exact),
+// below_zero (differences recorded as 0, see record_difference).
 
 export const GAMMA = 1.02;
 export const RELATIVE_PRECISION = (GAMMA - 1) / (GAMMA + 1);
 const LOG_GAMMA = Math.log(GAMMA);
 
-// Lua: records value v (µs, number) into histogram hash key k. Expects a
-// function expire_nx(key) to be defined by the enclosing script.
+// Lua: record_hist records value v (µs, number) into histogram hash key k; a
+// negative v means "no sample". record_difference records a difference of two
+// clocks' stamps, counting (field below_zero) and recording as 0 the ones that
+// came out negative: for the queue stage that is an attempt Outpost started
+// before k6 saw the publish ack, which is worth showing rather than hiding.
+// Expects a function expire_nx(key) from the enclosing script.
 export const LUA_RECORD_HISTOGRAM = `
 local function record_hist(k, v)
   if v < 0 then return end
@@ -29,6 +34,13 @@ local function record_hist(k, v)
   if (not mn) or v < tonumber(mn) then redis.call('HSET', k, 'min', math.floor(v)) end
   expire_nx(k)
 end
+local function record_difference(k, v)
+  if v < 0 then
+    redis.call('HINCRBY', k, 'below_zero', 1)
+    v = 0
+  end
+  record_hist(k, v)
+end
 `;
 
 export interface Histogram {
@@ -37,10 +49,11 @@ export interface Histogram {
   sumUs: number;
   minUs: number;
   maxUs: number;
+  belowZero: number;
 }
 
 export function emptyHistogram(): Histogram {
-  return { buckets: new Map(), count: 0, sumUs: 0, minUs: Infinity, maxUs: -Infinity };
+  return { buckets: new Map(), count: 0, sumUs: 0, minUs: Infinity, maxUs: -Infinity, belowZero: 0 };
 }
 
 // Representative value of a bucket in µs: the harmonic midpoint of its bounds,
@@ -61,6 +74,7 @@ export function histogramFromHash(fields: Record<string, string>): Histogram {
     else if (field === "sum") h.sumUs = value;
     else if (field === "min") h.minUs = value;
     else if (field === "max") h.maxUs = value;
+    else if (field === "below_zero") h.belowZero = value;
     else h.buckets.set(Number(field), value);
   }
   return h;
@@ -74,6 +88,7 @@ export function mergeHistograms(parts: Histogram[]): Histogram {
     out.sumUs += p.sumUs;
     out.minUs = Math.min(out.minUs, p.minUs);
     out.maxUs = Math.max(out.maxUs, p.maxUs);
+    out.belowZero += p.belowZero;
   }
   return out;
 }
@@ -104,6 +119,8 @@ export interface LatencySummary {
   p95Ms: number;
   p99Ms: number;
   maxMs: number;
+  // Samples that came out negative and were recorded as 0.
+  belowZero: number;
 }
 
 export function summarize(h: Histogram): LatencySummary {
@@ -117,5 +134,6 @@ export function summarize(h: Histogram): LatencySummary {
     p95Ms: percentileMs(h, 95),
     p99Ms: percentileMs(h, 99),
     maxMs: empty ? NaN : h.maxUs / 1000,
+    belowZero: h.belowZero,
   };
 }

@@ -40,7 +40,7 @@ if ARGV[6] == '1' then
   record_hist(KEYS[5], tonumber(ARGV[4]))
   for i = 7, #KEYS, 2 do
     local ta = redis.call('BITFIELD', KEYS[i], 'GET', 'u32', '#' .. loc)[1]
-    if ta > 0 then record_hist(KEYS[i + 1], math.max(0, (ta - 1) - t2) * 1000) end
+    if ta > 0 then record_difference(KEYS[i + 1], ((ta - 1) - t2) * 1000) end
   end
 end
 return 1
@@ -88,7 +88,7 @@ if ARGV[7] == '1' then
   if ta >= 0 then
     local t2 = redis.call('BITFIELD', KEYS[6], 'GET', 'u32', '#' .. loc)[1]
     if t2 > 0 then
-      record_hist(KEYS[8], math.max(0, ta - (t2 - 1)) * 1000)
+      record_difference(KEYS[8], (ta - (t2 - 1)) * 1000)
     else
       redis.call('BITFIELD', KEYS[7], 'SET', 'u32', '#' .. loc, ta + 1)
       expire_nx(KEYS[7])

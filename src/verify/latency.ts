@@ -13,6 +13,9 @@ export interface StageLatency {
   p95Ms: number | null;
   p99Ms: number | null;
   maxMs: number | null;
+  // Samples whose clock difference was negative, recorded as 0 (queue: Outpost
+  // started the attempt before k6 saw the publish ack).
+  belowZero: number;
 }
 
 export type StageLatencies = Record<Stage, StageLatency>;
@@ -38,6 +41,7 @@ export function stageLatency(h: Histogram): StageLatency {
     p95Ms: orNull(s.p95Ms),
     p99Ms: orNull(s.p99Ms),
     maxMs: orNull(s.maxMs),
+    belowZero: s.belowZero,
   };
 }
 

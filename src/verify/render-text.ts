@@ -86,7 +86,7 @@ export function renderText(r: VerifyReport): string {
     `  total: accepted ${t.accepted} = delivered ${t.delivered} + missing ${t.missing} + in flight ${t.inFlight}; duplicates ${t.duplicates}, unknown ${t.unknown}, delivered without publish ack ${t.deliveredUnacknowledged}, attempts ${t.attempts}`,
     ...eventList("Missing (never delivered, no injected fault)", t.missing - t.missingAfterFault, r.ledger.missingIds),
     ...eventList("Missing after an injected fault (RETRY=false, so Outpost did not retry)", t.missingAfterFault, r.ledger.missingAfterFaultIds),
-    ...eventList("In flight at cutoff (injected fault, retry pending)", t.inFlight, r.ledger.inFlightIds),
+    ...eventList("In flight at cutoff (an injected fault, not delivered yet: Outpost may still retry, or has used up its retries)", t.inFlight, r.ledger.inFlightIds),
     `Injected faults (attempts by kind): ${counts(t.faults)}; events hit: ${t.faultedEvents}, of which not delivered: ${t.inFlight + t.missingAfterFault}.`,
     `Signatures (attempts): ${counts(t.signatures)}.`,
     "",
@@ -98,6 +98,9 @@ export function renderText(r: VerifyReport): string {
         return [s, l.count, ms(l.meanMs), ms(l.p50Ms), ms(l.p90Ms), ms(l.p95Ms), ms(l.p99Ms), ms(l.maxMs)];
       }),
     ),
+    ...(r.latency.stages.queue.belowZero > 0
+      ? [`  queue: ${r.latency.stages.queue.belowZero} of ${r.latency.stages.queue.count} attempts started before k6 saw the publish ack (counted as 0 ms)`]
+      : []),
     "",
     "Throughput (whole epoch seconds from first to last event):",
     rateLine("published (accepted)", r.throughput.published),

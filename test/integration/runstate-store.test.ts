@@ -85,5 +85,20 @@ describe("run-state store against a real redis-server", () => {
     const q = await store.histogram("queue", 0);
     assert.equal(q.count, 2);
     assert.ok(Math.abs(percentileMs(q, 100) - 20) < 0.2);
+    assert.equal(q.belowZero, 0);
+  });
+
+  it("counts attempts that started before the publish ack instead of hiding them", async () => {
+    const rec = record("early1");
+    const store = new RunStateStore(redis, rec.testId);
+    await store.createRunRecord(rec);
+    const t = rec.startedAtMs + 3000;
+    // Outpost started the attempt 4 ms before k6 saw the 202, in both orders of arrival.
+    await store.recordReceipt(rec, { destination: 0, seq: 0, t0Ms: t, taMs: t + 6, t3Ms: t + 7, signature: "ok" });
+    await store.recordPublishAccepted(rec, { seq: 0, t0Ms: t, t2Ms: t + 10 });
+    await store.recordPublishAccepted(rec, { seq: 2, t0Ms: t, t2Ms: t + 10 });
+    await store.recordReceipt(rec, { destination: 0, seq: 2, t0Ms: t, taMs: t + 6, t3Ms: t + 7, signature: "ok" });
+    const q = await store.histogram("queue", 0);
+    assert.deepEqual({ n: q.count, below: q.belowZero, max: q.maxUs }, { n: 2, below: 2, max: 0 });
   });
 });

@@ -57,7 +57,7 @@ describe("histogram decode and percentiles", () => {
   it("summarises an empty stage as count 0 and nulls (JSON-safe)", () => {
     const s = stageLatency(emptyHistogram());
     assert.equal(s.count, 0);
-    assert.deepEqual(JSON.parse(JSON.stringify(s)), { count: 0, meanMs: null, minMs: null, p50Ms: null, p90Ms: null, p95Ms: null, p99Ms: null, maxMs: null });
+    assert.deepEqual(JSON.parse(JSON.stringify(s)), { count: 0, meanMs: null, minMs: null, p50Ms: null, p90Ms: null, p95Ms: null, p99Ms: null, maxMs: null, belowZero: 0 });
   });
 
   it("detects a wrong bucket scheme (the check can fail)", () => {
