@@ -7,53 +7,53 @@
 // as Lua (LUA_BUCKET) so every writer, k6 or mock, buckets identically on the
 // server; this module decodes.
 //
-// Hash fields: "<bucket index>" -> count, plus n, sum (µs), min, max (exact),
-// below_zero (differences recorded as 0, see record_difference).
+// Storage: every stage of one destination shares one hash (one key, one TTL);
+// fields are "<stage>:<bucket index>" -> count, "<stage>:min" and
+// "<stage>:max" (exact), "<stage>:below_zero" (differences recorded as 0, see
+// record_difference). Count and mean come from the buckets: Redis time per
+// delivery is the mock's scaling limit, so a sample costs two commands.
 
 export const GAMMA = 1.02;
 export const RELATIVE_PRECISION = (GAMMA - 1) / (GAMMA + 1);
 const LOG_GAMMA = Math.log(GAMMA);
 
-// Lua: record_hist records value v (µs, number) into histogram hash key k; a
-// negative v means "no sample". record_difference records a difference of two
-// clocks' stamps, counting (field below_zero) and recording as 0 the ones that
-// came out negative: for the queue stage that is an attempt Outpost started
-// before k6 saw the publish ack, which is worth showing rather than hiding.
-// Expects a function expire_nx(key) from the enclosing script.
+// Lua: record_hist adds value v (µs; negative means "no sample") to stage s of
+// the latency hash k and sets k's TTL when k was just created (the first
+// sample of a bucket is the only way a field, and so the key, comes to exist).
+// record_difference records a difference of two clocks' stamps, counting and
+// recording as 0 the ones that came out negative: for the queue stage that is
+// an attempt Outpost started before k6 saw the publish ack, which is worth
+// showing rather than hiding. Expects expire_nx(key) from the enclosing script.
 export const LUA_RECORD_HISTOGRAM = `
-local function record_hist(k, v)
+local function record_hist(k, s, v)
   if v < 0 then return end
   local b = 0
   if v >= 1 then b = math.floor(math.log(v) / ${LOG_GAMMA.toPrecision(17)}) + 1 end
-  redis.call('HINCRBY', k, tostring(b), 1)
-  redis.call('HINCRBY', k, 'n', 1)
-  redis.call('HINCRBY', k, 'sum', math.floor(v))
-  local mx = redis.call('HGET', k, 'max')
-  if (not mx) or v > tonumber(mx) then redis.call('HSET', k, 'max', math.floor(v)) end
-  local mn = redis.call('HGET', k, 'min')
-  if (not mn) or v < tonumber(mn) then redis.call('HSET', k, 'min', math.floor(v)) end
-  expire_nx(k)
+  v = math.floor(v)
+  if redis.call('HINCRBY', k, s .. ':' .. b, 1) == 1 then expire_nx(k) end
+  local ext = redis.call('HMGET', k, s .. ':min', s .. ':max')
+  if (not ext[1]) or v < tonumber(ext[1]) then redis.call('HSET', k, s .. ':min', v) end
+  if (not ext[2]) or v > tonumber(ext[2]) then redis.call('HSET', k, s .. ':max', v) end
 end
-local function record_difference(k, v)
+local function record_difference(k, s, v)
   if v < 0 then
-    redis.call('HINCRBY', k, 'below_zero', 1)
+    redis.call('HINCRBY', k, s .. ':below_zero', 1)
     v = 0
   end
-  record_hist(k, v)
+  record_hist(k, s, v)
 end
 `;
 
 export interface Histogram {
   buckets: Map<number, number>;
   count: number;
-  sumUs: number;
   minUs: number;
   maxUs: number;
   belowZero: number;
 }
 
 export function emptyHistogram(): Histogram {
-  return { buckets: new Map(), count: 0, sumUs: 0, minUs: Infinity, maxUs: -Infinity, belowZero: 0 };
+  return { buckets: new Map(), count: 0, minUs: Infinity, maxUs: -Infinity, belowZero: 0 };
 }
 
 // Representative value of a bucket in µs: the harmonic midpoint of its bounds,
@@ -65,17 +65,21 @@ export function bucketValueUs(index: number): number {
   return (2 * lower * upper) / (lower + upper);
 }
 
-// Decodes a histogram hash (field -> value) into a Histogram.
-export function histogramFromHash(fields: Record<string, string>): Histogram {
+// Decodes one stage from a latency hash (field -> value).
+export function histogramFromHash(fields: Record<string, string>, stage: string): Histogram {
   const h = emptyHistogram();
+  const prefix = `${stage}:`;
   for (const [field, raw] of Object.entries(fields)) {
+    if (!field.startsWith(prefix)) continue;
+    const name = field.slice(prefix.length);
     const value = Number(raw);
-    if (field === "n") h.count = value;
-    else if (field === "sum") h.sumUs = value;
-    else if (field === "min") h.minUs = value;
-    else if (field === "max") h.maxUs = value;
-    else if (field === "below_zero") h.belowZero = value;
-    else h.buckets.set(Number(field), value);
+    if (name === "min") h.minUs = value;
+    else if (name === "max") h.maxUs = value;
+    else if (name === "below_zero") h.belowZero = value;
+    else {
+      h.buckets.set(Number(name), value);
+      h.count += value;
+    }
   }
   return h;
 }
@@ -85,7 +89,6 @@ export function mergeHistograms(parts: Histogram[]): Histogram {
   for (const p of parts) {
     for (const [b, c] of p.buckets) out.buckets.set(b, (out.buckets.get(b) ?? 0) + c);
     out.count += p.count;
-    out.sumUs += p.sumUs;
     out.minUs = Math.min(out.minUs, p.minUs);
     out.maxUs = Math.max(out.maxUs, p.maxUs);
     out.belowZero += p.belowZero;
@@ -110,6 +113,15 @@ export function percentileMs(h: Histogram, p: number): number {
   return h.maxUs / 1000;
 }
 
+// Mean from bucket values, each clamped to the exact min and max: within the
+// same relative precision as the percentiles.
+export function meanMs(h: Histogram): number {
+  if (h.count === 0) return NaN;
+  let total = 0;
+  for (const [idx, c] of h.buckets) total += Math.min(Math.max(bucketValueUs(idx), h.minUs), h.maxUs) * c;
+  return total / h.count / 1000;
+}
+
 export interface LatencySummary {
   count: number;
   meanMs: number;
@@ -127,7 +139,7 @@ export function summarize(h: Histogram): LatencySummary {
   const empty = h.count === 0;
   return {
     count: h.count,
-    meanMs: empty ? NaN : h.sumUs / h.count / 1000,
+    meanMs: meanMs(h),
     minMs: empty ? NaN : h.minUs / 1000,
     p50Ms: percentileMs(h, 50),
     p90Ms: percentileMs(h, 90),

@@ -27,8 +27,9 @@ export interface RunKeys {
   attemptAt(destination: number): string;
   // Hash of per-destination counters: attempts, first, duplicate, fault:<kind>, sig:<ok|bad|missing|unchecked>.
   destination(destination: number): string;
-  // Latency histogram hash (see histogram.ts). publish is run-wide; others per destination.
-  histogram(stage: Stage, destination?: number): string;
+  // Latency histograms, all stages in one hash (see histogram.ts): run-wide
+  // for publish, per destination for queue, delivery and e2e.
+  latency(destination?: number): string;
   // Hash second-since-epoch -> count. "publish" for accepts, "d<N>" for first deliveries.
   timeline(series: string): string;
   // Hash of run-wide anomalies: unknown:<reason>.
@@ -50,7 +51,7 @@ export function runKeys(testId: string): RunKeys {
     faulted: (d) => `${p}flt:${d}`,
     attemptAt: (d) => `${p}ta:${d}`,
     destination: (d) => `${p}dst:${d}`,
-    histogram: (stage, d) => (d === undefined ? `${p}h:${stage}` : `${p}h:${stage}:${d}`),
+    latency: (d) => (d === undefined ? `${p}lat` : `${p}lat:${d}`),
     timeline: (series) => `${p}tl:${series}`,
     anomalies: `${p}anomalies`,
     scratch: (name) => `${p}tmp:${name}`,

@@ -3,6 +3,9 @@ import { LUA_RECORD_HISTOGRAM } from "./histogram";
 // Server-side scripts: each keeps one event's bookkeeping atomic and in one
 // round trip, and keeps binary bitmaps on the server (k6's Redis client turns
 // every reply into a JavaScript string). ARGV[1] is always the TTL in seconds.
+// Every command inside costs 1-3 µs of Redis time per event, so keys get their
+// TTL when the script can tell it just created them (a counter that came back
+// as 1), not with an EXPIRE on every call.
 
 const PRELUDE = `
 local ttl = tonumber(ARGV[1])
@@ -15,7 +18,7 @@ export interface Script {
   source: string;
 }
 
-// KEYS: acc:t, rej:t, t2:t, pub, h:publish, tl:publish, then (ta:d, h:queue:d) per destination of t.
+// KEYS: acc:t, rej:t, t2:t, pub, lat (run-wide), tl:publish, then (ta:d, lat:d) per destination of t.
 // ARGV: ttl, local, t2 (ms since startedAt), publish latency µs, epoch second, record latency (1|0).
 // Returns 1 when newly accepted, 0 when this sequence was already accepted (a harness anomaly).
 export const PUBLISH_ACCEPTED: Script = {
@@ -29,18 +32,16 @@ if old == 1 then
   expire_nx(KEYS[4])
   return 0
 end
-redis.call('HINCRBY', KEYS[4], 'accepted', 1)
-expire_nx(KEYS[4])
-redis.call('HINCRBY', KEYS[6], ARGV[5], 1)
-expire_nx(KEYS[6])
+if redis.call('HINCRBY', KEYS[4], 'accepted', 1) == 1 then expire_nx(KEYS[4]) end
+if redis.call('HINCRBY', KEYS[6], ARGV[5], 1) == 1 then expire_nx(KEYS[6]) end
 local t2 = tonumber(ARGV[3])
 redis.call('BITFIELD', KEYS[3], 'SET', 'u32', '#' .. loc, t2 + 1)
 expire_nx(KEYS[3])
 if ARGV[6] == '1' then
-  record_hist(KEYS[5], tonumber(ARGV[4]))
+  record_hist(KEYS[5], 'publish', tonumber(ARGV[4]))
   for i = 7, #KEYS, 2 do
     local ta = redis.call('BITFIELD', KEYS[i], 'GET', 'u32', '#' .. loc)[1]
-    if ta > 0 then record_difference(KEYS[i + 1], ((ta - 1) - t2) * 1000) end
+    if ta > 0 then record_difference(KEYS[i + 1], 'queue', ((ta - 1) - t2) * 1000) end
   end
 end
 return 1
@@ -61,7 +62,7 @@ return 1
 `,
 };
 
-// KEYS: rcv:d, dst:d, h:delivery:d, h:e2e:d, tl:d<d>, t2:t, ta:d, h:queue:d.
+// KEYS: rcv:d, dst:d, lat:d, tl:d<d>, t2:t, ta:d.
 // ARGV: ttl, local, delivery µs (-1 none), end-to-end µs (-1 none), epoch second,
 //       attempt start ms since startedAt (-1 none), record latency (1|0), signature status.
 // Returns 1 for the first delivery of this event to this destination, 0 for a duplicate.
@@ -69,29 +70,25 @@ export const RECEIPT: Script = {
   name: "receipt",
   source: `${PRELUDE}
 local loc = ARGV[2]
-redis.call('HINCRBY', KEYS[2], 'attempts', 1)
+if redis.call('HINCRBY', KEYS[2], 'attempts', 1) == 1 then expire_nx(KEYS[2]) end
 redis.call('HINCRBY', KEYS[2], 'sig:' .. ARGV[8], 1)
-expire_nx(KEYS[2])
-local old = redis.call('SETBIT', KEYS[1], loc, 1)
-expire_nx(KEYS[1])
-if old == 1 then
+if redis.call('SETBIT', KEYS[1], loc, 1) == 1 then
   redis.call('HINCRBY', KEYS[2], 'duplicate', 1)
   return 0
 end
-redis.call('HINCRBY', KEYS[2], 'first', 1)
-redis.call('HINCRBY', KEYS[5], ARGV[5], 1)
-expire_nx(KEYS[5])
+if redis.call('HINCRBY', KEYS[2], 'first', 1) == 1 then expire_nx(KEYS[1]) end
+if redis.call('HINCRBY', KEYS[4], ARGV[5], 1) == 1 then expire_nx(KEYS[4]) end
 if ARGV[7] == '1' then
-  record_hist(KEYS[3], tonumber(ARGV[3]))
-  record_hist(KEYS[4], tonumber(ARGV[4]))
+  record_hist(KEYS[3], 'delivery', tonumber(ARGV[3]))
+  record_hist(KEYS[3], 'e2e', tonumber(ARGV[4]))
   local ta = tonumber(ARGV[6])
   if ta >= 0 then
-    local t2 = redis.call('BITFIELD', KEYS[6], 'GET', 'u32', '#' .. loc)[1]
+    local t2 = redis.call('BITFIELD', KEYS[5], 'GET', 'u32', '#' .. loc)[1]
     if t2 > 0 then
-      record_difference(KEYS[8], (ta - (t2 - 1)) * 1000)
+      record_difference(KEYS[3], 'queue', (ta - (t2 - 1)) * 1000)
     else
-      redis.call('BITFIELD', KEYS[7], 'SET', 'u32', '#' .. loc, ta + 1)
-      expire_nx(KEYS[7])
+      redis.call('BITFIELD', KEYS[6], 'SET', 'u32', '#' .. loc, ta + 1)
+      expire_nx(KEYS[6])
     end
   end
 end

@@ -113,8 +113,8 @@ export class RunStateStore {
   async recordPublishAccepted(record: RunTiming, ev: PublishOutcome): Promise<boolean> {
     const tenant = tenantOfSeq(record.shape, ev.seq);
     const k = this.keys;
-    const keys = [k.accepted(tenant), k.rejected(tenant), k.publishedAt(tenant), k.publish, k.histogram("publish"), k.timeline("publish")];
-    for (const d of destinationIndexes(record.shape, tenant)) keys.push(k.attemptAt(d), k.histogram("queue", d));
+    const keys = [k.accepted(tenant), k.rejected(tenant), k.publishedAt(tenant), k.publish, k.latency(), k.timeline("publish")];
+    for (const d of destinationIndexes(record.shape, tenant)) keys.push(k.attemptAt(d), k.latency(d));
     const reply = await this.scripts.run(PUBLISH_ACCEPTED, keys, [
       this.ttlSeconds,
       localIndexOfSeq(record.shape, ev.seq),
@@ -150,7 +150,7 @@ export class RunStateStore {
     const sample = r.t0Ms === undefined || !inWarmup(record, r.t0Ms);
     const reply = await this.scripts.run(
       RECEIPT,
-      [k.receipts(d), k.destination(d), k.histogram("delivery", d), k.histogram("e2e", d), k.timeline(`d${d}`), k.publishedAt(tenant), k.attemptAt(d), k.histogram("queue", d)],
+      [k.receipts(d), k.destination(d), k.latency(d), k.timeline(`d${d}`), k.publishedAt(tenant), k.attemptAt(d)],
       [
         this.ttlSeconds,
         localIndexOfSeq(record.shape, r.seq),
@@ -225,7 +225,7 @@ export class RunStateStore {
   }
 
   async histogram(stage: Stage, destination?: number): Promise<Histogram> {
-    return histogramFromHash(hashFields(await this.redis.command(["HGETALL", this.keys.histogram(stage, destination)])));
+    return histogramFromHash(hashFields(await this.redis.command(["HGETALL", this.keys.latency(destination)])), stage);
   }
 
   // A stage merged across destinations (publish has only the run-wide one).

@@ -21,11 +21,12 @@ export interface StageLatency {
 export type StageLatencies = Record<Stage, StageLatency>;
 
 // Bucket error of a percentile, plus the millisecond resolution of k6's
-// timestamps (t0, t2); min, max and mean are exact up to that resolution.
+// timestamps (t0, t2); min and max are exact up to that resolution, the mean
+// comes from the buckets like the percentiles.
 export const LATENCY_PRECISION = {
   relative: RELATIVE_PRECISION,
   timestampResolutionMs: 1,
-  statement: `percentiles within ${(RELATIVE_PRECISION * 100).toFixed(2)}% of the true value, plus 1 ms timestamp resolution; min, max and mean exact to 1 ms`,
+  statement: `percentiles within ${(RELATIVE_PRECISION * 100).toFixed(2)}% of the true value, plus 1 ms timestamp resolution; mean likewise; min and max exact to 1 ms`,
 };
 
 const orNull = (x: number): number | null => (Number.isFinite(x) ? x : null);

@@ -30,7 +30,6 @@ function latencies(): StageLatencies {
     const b = Math.floor(Math.log(ms * 1000) / Math.log(1.02)) + 1;
     e2e.buckets.set(b, (e2e.buckets.get(b) ?? 0) + 1);
     e2e.count++;
-    e2e.sumUs += ms * 1000;
     e2e.minUs = Math.min(e2e.minUs, ms * 1000);
     e2e.maxUs = Math.max(e2e.maxUs, ms * 1000);
   }

@@ -1,0 +1,55 @@
+// Redis time per event of the run-state scripts, from INFO commandstats: the
+// figure that decides how many events/s one Redis can record.
+//   npm run bench:scripts -- [events] [tenants] [destinationsPerTenant]
+import { eventId } from "../src/runstate/identity";
+import { RunStateStore } from "../src/runstate/store";
+import { connectRedis, startRedis } from "../test/support/redis-server";
+import { testRunRecord } from "../test/support/run-record";
+import { NodeRedisPort } from "../adapters/node/redis";
+import { mapLimit } from "../src/publish/map-limit";
+
+async function evalshaUsec(redis: NodeRedisPort): Promise<number> {
+  const info = String(await redis.command(["INFO", "commandstats"]));
+  return Number(/cmdstat_evalsha:calls=\d+,usec=(\d+)/.exec(info)?.[1] ?? 0);
+}
+
+async function main(): Promise<void> {
+  const [events, tenants, perTenant] = process.argv.slice(2).map(Number);
+  const n = events || 40_000;
+  const rec = testRunRecord("bench-scripts", tenants || 4, perTenant || 2);
+  const server = await startRedis();
+  const redis = await connectRedis(server);
+  try {
+    const store = new RunStateStore(redis, rec.testId);
+    await store.createRunRecord(rec);
+    const seqs = Array.from({ length: n }, (_, i) => i);
+    const t = rec.startedAtMs + 1000;
+    // Every event accepted, then delivered once to its tenant's first
+    // destination with all three latency samples; then 10% duplicates.
+    const u0 = await evalshaUsec(redis);
+    await mapLimit(seqs, 200, (seq) => store.recordPublishAccepted(rec, { seq, t0Ms: t, t2Ms: t + 5 + (seq % 20) }));
+    const u1 = await evalshaUsec(redis);
+    const first = (seq: number): number => (seq % rec.shape.tenants) * rec.shape.destinationsPerTenant;
+    await mapLimit(seqs, 200, (seq) =>
+      store.recordReceipt(rec, { destination: first(seq), seq, t0Ms: t, taMs: t + 8 + (seq % 50), t3Ms: t + 10 + (seq % 70), signature: "ok" }),
+    );
+    const u2 = await evalshaUsec(redis);
+    const dups = seqs.filter((s) => s % 10 === 0);
+    await mapLimit(dups, 200, (seq) => store.recordReceipt(rec, { destination: first(seq), seq, t3Ms: t + 90, signature: "ok" }));
+    const u3 = await evalshaUsec(redis);
+    console.log(`$ npm run bench:scripts -- ${n} ${rec.shape.tenants} ${rec.shape.destinationsPerTenant}`);
+    console.log(`redis-server ${String(await redis.command(["INFO", "server"])).match(/redis_version:(\S+)/)?.[1]}, ${n} events (e.g. ${eventId(rec.testId, n - 1)}), Redis time per call:`);
+    console.log(`  PUBLISH_ACCEPTED          ${((u1 - u0) / n).toFixed(1)} µs`);
+    console.log(`  RECEIPT (first delivery)  ${((u2 - u1) / n).toFixed(1)} µs`);
+    console.log(`  RECEIPT (duplicate)       ${((u3 - u2) / dups.length).toFixed(1)} µs`);
+    console.log(`  => one Redis core records about ${Math.floor(1e6 / ((u2 - u0) / n))} events/s delivered to one destination each`);
+  } finally {
+    await redis.close();
+    await server.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
