@@ -101,4 +101,32 @@ describe("run-state store against a real redis-server", () => {
     const q = await store.histogram("queue", 0);
     assert.deepEqual({ n: q.count, below: q.belowZero, max: q.maxUs }, { n: 2, below: 2, max: 0 });
   });
+
+  it("gives every key of a run a TTL, whichever script created it", async () => {
+    const rec = record("ttl1", { retry: true, warmupEndsAtMs: 1_700_000_000_000 + 1500 });
+    const store = new RunStateStore(redis, rec.testId, 3600);
+    await store.createRunRecord(rec);
+    const t = rec.startedAtMs + 1000;
+    for (let seq = 0; seq < 40; seq++) {
+      const t0Ms = t + seq * 20; // the first events fall in the warm-up
+      if (seq % 9 === 0) await store.recordPublishNotAccepted(rec, seq, seq % 2 ? "duplicate" : "rejected:503");
+      else await store.recordPublishAccepted(rec, { seq, t0Ms, t2Ms: t0Ms + 4 });
+      for (const d of destinationIndexes(rec.shape, tenantOfSeq(rec.shape, seq))) {
+        if (seq % 5 === 0) await store.recordFault(rec, d, seq, "error:500", "ok");
+        else await store.recordReceipt(rec, { destination: d, seq, t0Ms, taMs: t0Ms + (seq % 2 ? 2 : 6), t3Ms: t0Ms + 8, signature: "ok" });
+      }
+    }
+    await store.recordReceipt(rec, { destination: 1, seq: 3, t3Ms: t + 900, signature: "bad" });
+    await store.recordAnomaly("unknown:bad_event_id");
+    await store.countPublish("routing_mismatch");
+    await store.markRunEnded(t + 2000);
+    await store.destinationLedger(rec, 0, 5);
+    const keys = (await redis.command(["KEYS", "olt:{ttl1}:*"])) as string[];
+    assert.ok(keys.length >= 20, `only ${keys.length} keys`);
+    for (const k of keys) {
+      const ttl = Number(await redis.command(["TTL", k]));
+      assert.ok(ttl > 0 && ttl <= 3600, `${k} has TTL ${ttl}`);
+    }
+    assert.ok(!keys.some((k) => k.includes(":tmp:")), "ledger scratch keys left behind");
+  });
 });
