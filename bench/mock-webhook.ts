@@ -8,7 +8,7 @@ import { ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { NodeRedisPort } from "../adapters/node/redis";
 import { readDurationMs, readInt, readString } from "../src/config/env";
-import { eventId } from "../src/runstate/identity";
+import { eventId, T0_HEADER } from "../src/runstate/identity";
 import { RunStateStore } from "../src/runstate/store";
 import { createRun, secretOf } from "../test/mock-webhook/fixtures";
 import { outpostDelivery, rfc3339Nano } from "../test/mock-webhook/outpost-request";
@@ -88,7 +88,7 @@ function requestFactory(testId: string): () => { path: string; headers: Record<s
     const t = templates[s % SHAPE.tenants];
     const now = Date.now();
     if (now !== stampMs) [stampMs, stamp] = [now, rfc3339Nano(now)];
-    const headers = { ...t.headers, "x-outpost-event-id": eventId(testId, s), "x-outpost-timestamp-ms": stamp, "x-outpost-lt-t0": String(now - 5) };
+    const headers = { ...t.headers, "x-outpost-event-id": eventId(testId, s), "x-outpost-timestamp-ms": stamp, [T0_HEADER]: String(now - 5) };
     return { path: t.path, headers, body: t.body };
   };
 }

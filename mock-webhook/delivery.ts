@@ -1,5 +1,5 @@
 import { IncomingMessage, ServerResponse } from "node:http";
-import { destinationCount, parseDestinationPath, parseEventId, tenantOfDestination, tenantOfSeq } from "../src/runstate/identity";
+import { destinationCount, parseDestinationPath, parseEventId, T0_HEADER, tenantOfDestination, tenantOfSeq } from "../src/runstate/identity";
 import { SignatureStatus } from "../src/runstate/store";
 import { Faults } from "./faults";
 import { Holds } from "./holds";
@@ -60,7 +60,7 @@ export async function handleDelivery(deps: DeliveryDeps, req: IncomingMessage, r
     destination,
     t3Ms,
     taMs: parseRfc3339Ms(header(req, "x-outpost-timestamp-ms")),
-    t0Ms: parseEpochMs(header(req, "x-outpost-lt-t0")),
+    t0Ms: parseEpochMs(header(req, T0_HEADER)),
   };
   const remember = (outcome: string, status: number, signature?: SignatureStatus): void =>
     deps.recent.add(eventIdText, { ...seen, outcome, status, signature });

@@ -7,10 +7,21 @@ export type NodeRedisClient = ReturnType<typeof createClient>;
 export class NodeRedisPort implements RedisPort {
   constructor(readonly client: NodeRedisClient) {}
 
+  // For tools and tests: a wrong REDIS_URL fails within a second instead of
+  // retrying for ever; a connection that was up rides out a short outage.
   static async connect(url: string): Promise<NodeRedisPort> {
-    // No reconnect storm on a dead server: fail fast so callers can answer 503.
-    const client = createClient({ url, socket: { connectTimeout: 2000, reconnectStrategy: (n: number) => (n > 20 ? false : Math.min(n * 100, 1000)) } });
+    let wasReady = false;
+    const client = createClient({
+      url,
+      socket: {
+        connectTimeout: 2000,
+        reconnectStrategy: (n: number, cause: Error) => (n >= (wasReady ? 20 : 3) ? cause : Math.min((n + 1) * 100, 1000)),
+      },
+    });
     client.on("error", () => undefined);
+    client.on("ready", () => {
+      wasReady = true;
+    });
     await client.connect();
     return new NodeRedisPort(client);
   }

@@ -1,11 +1,9 @@
 import { OutpostClient } from "../outpost/client";
 import { Clock } from "../ports";
-import { eventId, tenantId, tenantOfSeq } from "../runstate/identity";
+import { eventId, T0_METADATA_KEY, tenantId, tenantOfSeq } from "../runstate/identity";
 import { RunRecord } from "../runstate/record";
 import { RunStateStore, RunTiming } from "../runstate/store";
 
-// Event metadata key carrying t0; Outpost sends it as header x-outpost-lt-t0.
-export const T0_METADATA_KEY = "lt-t0";
 
 // What each VU needs of the run record (setup hands it over; no secrets).
 export type PublishRun = RunTiming & Pick<RunRecord, "testId" | "topic" | "retry">;

@@ -4,6 +4,11 @@
 
 export const TEST_ID_PATTERN = /^[A-Za-z0-9-]{1,48}$/;
 
+// Event metadata key carrying t0 (ms since the epoch) from k6 to the mock:
+// Outpost turns each metadata key into a header, here x-outpost-lt-t0.
+export const T0_METADATA_KEY = "lt-t0";
+export const T0_HEADER = `x-outpost-${T0_METADATA_KEY}`;
+
 export interface RunShape {
   tenants: number;
   destinationsPerTenant: number;

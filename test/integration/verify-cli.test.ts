@@ -60,6 +60,8 @@ describe("tools/verify.ts as a process", () => {
   for (const [what, env, line] of [
     ["no TEST_ID", {}, /^verify: TEST_ID is required for verify: expected/],
     ["an unknown run", { TEST_ID: "cli-nope" }, /^verify: no run record for TEST_ID=cli-nope/],
+    // Port 1 on loopback refuses at once; the password must not be echoed.
+    ["an unreachable Redis", { TEST_ID: "cli-ok", REDIS_URL: "redis://:hunter2@127.0.0.1:1" }, /^verify: REDIS_URL=redis:\/\/:?\*\*\*@127\.0\.0\.1:1 is unreachable/],
   ] as const) {
     it(`stops with exit 1 and one line on ${what}`, () => {
       const r = verify({ REDIS_URL: server.url, ...env });

@@ -1,5 +1,5 @@
 import { signBody } from "../../mock-webhook/signature";
-import { destinationPath, eventId } from "../../src/runstate/identity";
+import { destinationPath, eventId, T0_HEADER } from "../../src/runstate/identity";
 
 // A delivery shaped like the one Outpost v1.2.0 sends (outpost-facts §3), for
 // the mock's tests and its benchmark.
@@ -43,6 +43,6 @@ export function outpostDelivery(o: {
     "x-outpost-timestamp-ms": rfc3339Nano(ta),
   };
   if (o.secrets.length > 0) headers["x-outpost-signature"] = `v0=${o.secrets.map((s) => signBody(body, s)).join(",")}`;
-  if (o.t0Ms !== undefined) headers["x-outpost-lt-t0"] = String(o.t0Ms);
+  if (o.t0Ms !== undefined) headers[T0_HEADER] = String(o.t0Ms);
   return { path: destinationPath(o.testId, o.destination), headers, body };
 }
