@@ -2,14 +2,17 @@
 SHELL := /bin/bash
 K6_REDIS ?= xk6
 
-.PHONY: help deps build test typecheck
+.PHONY: help deps deps-node build test typecheck
 help: ## list targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 deps: ## install Node packages and the servers the tests need (apt-get on Debian)
 	./scripts/install-deps.sh
 
-build: deps ## bundle dist/throughput.js and dist/verify.js (K6_REDIS=xk6|experimental)
+deps-node: ## install Node packages only
+	./scripts/install-deps.sh node
+
+build: deps-node ## bundle dist/throughput.js and dist/verify.js (K6_REDIS=xk6|experimental)
 	K6_REDIS=$(K6_REDIS) npm run build
 
 test: deps ## type-check, build both bundles and run every test against real servers
@@ -35,18 +38,16 @@ test-id-given:
 verify: test-id-given k6-available build ## verify a run: make verify TEST_ID=<id> [VERIFY_GRACE=… SUMMARY_JSON=…]; exit 99 on a failed verdict
 	$(K6) run dist/verify.js
 
-verify-node: ## the same verification without k6, in Node (exit 99 on a failed verdict)
+verify-node: deps-node ## the same verification without k6, in Node (exit 99 on a failed verdict)
 	npx ts-node --transpile-only tools/verify.ts
 
 # --- mock webhook (issue 3) ---
 .PHONY: mock bench-mock
-mock: deps ## run the mock webhook (MOCK_PORT, MOCK_WORKERS, REDIS_URL, MOCK_FAULT_*; see README)
+mock: deps-node ## run the mock webhook (MOCK_PORT, MOCK_WORKERS, REDIS_URL, MOCK_FAULT_*; see README)
 	npm run mock
 
 bench-mock: deps ## benchmark the mock with autocannon against a throwaway redis-server
 	npm run bench:mock
-
-# --- local stack (issue 4) ---
 
 # --- kubernetes (issue 5) ---
 SIZE ?= small

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Installs what the build and the tests need on a fresh Debian machine:
-# Node packages, the real servers the tests start (redis-server, prometheus),
-# and the offline Kubernetes schema validator.
-# Idempotent: installs only what is missing.
+# Installs what is missing on a fresh Debian machine. Idempotent.
+#   install-deps.sh node   Node packages only (enough to build the bundles and run the mock)
+#   install-deps.sh        also the real servers the tests start (redis-server, prometheus)
+#                          and the offline Kubernetes schema validator
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+[ "${1:-all}" = node ] && exit 0
 
 need_apt=()
 command -v redis-server >/dev/null || need_apt+=(redis-server)
@@ -22,7 +27,4 @@ fi
 command -v kubernetes-validate >/dev/null || pip install --quiet kubernetes-validate==1.37.0
 # kubectl renders the kustomize overlays in the manifest tests; it ships with the machine image.
 command -v kubectl >/dev/null || echo "warning: kubectl not found; the Kubernetes manifest tests will fail (they render with 'kubectl kustomize')" >&2
-
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
-fi
+exit 0
