@@ -1,6 +1,5 @@
 import { strict as assert } from "node:assert";
 import { NodeHttpPort } from "../../adapters/node/http";
-import { NodeRedisPort } from "../../adapters/node/redis";
 import { ConfigError, Env } from "../../src/config/env";
 import { readThroughputSettings, ThroughputSettings } from "../../src/config/throughput-settings";
 import { OutpostClient } from "../../src/outpost/client";
@@ -13,7 +12,7 @@ import { destinationIndexes, eventId, tenantId, tenantOfSeq } from "../../src/ru
 import { RunRecord } from "../../src/runstate/record";
 import { RunStateStore } from "../../src/runstate/store";
 import { OutpostStandin, startOutpostStandin } from "../support/outpost-standin";
-import { connectRedis, freePort, RedisServer, startRedis } from "../support/redis-server";
+import { freePort, withRedis } from "../support/redis-server";
 
 const KEY = "admin-key-do-not-print";
 
@@ -27,27 +26,22 @@ class StepClock implements Clock {
 // Provisioning and the per-event publish step of src/, through the Node
 // adapters, against a real redis-server and the Outpost stand-in.
 describe("throughput provisioning and publishing against a real redis-server", () => {
-  let server: RedisServer;
-  let redis: NodeRedisPort;
+  const live = withRedis();
   let outpost: OutpostStandin;
   const http = new NodeHttpPort();
   before(async () => {
-    server = await startRedis();
-    redis = await connectRedis(server);
     outpost = await startOutpostStandin(KEY);
   });
   after(async () => {
-    await redis?.close();
-    await server?.stop();
     await outpost?.stop();
   });
 
   function settings(env: Env = {}): ThroughputSettings {
-    return readThroughputSettings({ OUTPOST_URL: outpost.url, OUTPOST_API_KEY: KEY, REDIS_URL: server.url, MOCK_URL: "http://mock.test:48080", TENANTS: "3", DESTINATIONS_PER_TENANT: "2", WARMUP: "1s", ...env });
+    return readThroughputSettings({ OUTPOST_URL: outpost.url, OUTPOST_API_KEY: KEY, REDIS_URL: live.server.url, MOCK_URL: "http://mock.test:48080", TENANTS: "3", DESTINATIONS_PER_TENANT: "2", WARMUP: "1s", ...env });
   }
 
   async function provision(testId: string, s: ThroughputSettings, clock = new StepClock(1_700_000_000_000)): Promise<{ record: RunRecord; created: boolean; store: RunStateStore }> {
-    const store = new RunStateStore(redis, testId, s.runTtlSeconds);
+    const store = new RunStateStore(live.redis, testId, s.runTtlSeconds);
     const outpostClient = new OutpostClient(http, s.outpostUrl, s.outpostApiKey);
     return { ...(await provisionRun({ outpost: outpostClient, store, clock }, s, testId)), store };
   }

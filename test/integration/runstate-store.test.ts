@@ -1,10 +1,9 @@
 import { strict as assert } from "node:assert";
-import { NodeRedisPort } from "../../adapters/node/redis";
 import { percentileMs } from "../../src/runstate/histogram";
 import { destinationIndexes, eventId, tenantOfSeq } from "../../src/runstate/identity";
 import { RunRecord } from "../../src/runstate/record";
 import { RunStateStore } from "../../src/runstate/store";
-import { connectRedis, RedisServer, startRedis } from "../support/redis-server";
+import { withRedis } from "../support/redis-server";
 
 function record(testId: string, over: Partial<RunRecord> = {}): RunRecord {
   const shape = { tenants: 2, destinationsPerTenant: 2 };
@@ -25,20 +24,11 @@ function record(testId: string, over: Partial<RunRecord> = {}): RunRecord {
 }
 
 describe("run-state store against a real redis-server", () => {
-  let server: RedisServer;
-  let redis: NodeRedisPort;
-  before(async () => {
-    server = await startRedis();
-    redis = await connectRedis(server);
-  });
-  after(async () => {
-    await redis?.close();
-    await server?.stop();
-  });
+  const live = withRedis();
 
   it("keeps an exact ledger with duplicates, missing, rejected and unknown receipts", async () => {
     const rec = record("ledger1");
-    const store = new RunStateStore(redis, rec.testId);
+    const store = new RunStateStore(live.redis, rec.testId);
     assert.equal((await store.createRunRecord(rec)).created, true);
     const t = rec.startedAtMs + 1000;
     // 100 events; seq 7 rejected; everything delivered to all its destinations
@@ -74,7 +64,7 @@ describe("run-state store against a real redis-server", () => {
 
   it("records the queue stage whichever of publish ack and delivery reaches Redis first", async () => {
     const rec = record("race1");
-    const store = new RunStateStore(redis, rec.testId);
+    const store = new RunStateStore(live.redis, rec.testId);
     await store.createRunRecord(rec);
     const t = rec.startedAtMs + 2000;
     // seq 0: receipt before the publish ack is recorded; seq 2: after.
@@ -90,7 +80,7 @@ describe("run-state store against a real redis-server", () => {
 
   it("counts attempts that started before the publish ack instead of hiding them", async () => {
     const rec = record("early1");
-    const store = new RunStateStore(redis, rec.testId);
+    const store = new RunStateStore(live.redis, rec.testId);
     await store.createRunRecord(rec);
     const t = rec.startedAtMs + 3000;
     // Outpost started the attempt 4 ms before k6 saw the 202, in both orders of arrival.
@@ -104,7 +94,7 @@ describe("run-state store against a real redis-server", () => {
 
   it("gives every key of a run a TTL, whichever script created it", async () => {
     const rec = record("ttl1", { retry: true, warmupEndsAtMs: 1_700_000_000_000 + 1500 });
-    const store = new RunStateStore(redis, rec.testId, 3600);
+    const store = new RunStateStore(live.redis, rec.testId, 3600);
     await store.createRunRecord(rec);
     const t = rec.startedAtMs + 1000;
     for (let seq = 0; seq < 40; seq++) {
@@ -121,10 +111,10 @@ describe("run-state store against a real redis-server", () => {
     await store.countPublish("routing_mismatch");
     await store.markRunEnded(t + 2000);
     await store.destinationLedger(rec, 0, 5);
-    const keys = (await redis.command(["KEYS", "olt:{ttl1}:*"])) as string[];
+    const keys = (await live.redis.command(["KEYS", "olt:{ttl1}:*"])) as string[];
     assert.ok(keys.length >= 20, `only ${keys.length} keys`);
     for (const k of keys) {
-      const ttl = Number(await redis.command(["TTL", k]));
+      const ttl = Number(await live.redis.command(["TTL", k]));
       assert.ok(ttl > 0 && ttl <= 3600, `${k} has TTL ${ttl}`);
     }
     assert.ok(!keys.some((k) => k.includes(":tmp:")), "ledger scratch keys left behind");

@@ -2,10 +2,9 @@ import { strict as assert } from "node:assert";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { NodeRedisPort } from "../../adapters/node/redis";
 import { RunStateStore } from "../../src/runstate/store";
 import { buildBundles, ROOT, run } from "../support/bundle-build";
-import { connectRedis, RedisServer, startRedis } from "../support/redis-server";
+import { withRedis } from "../support/redis-server";
 import { testRunRecord } from "../support/run-record";
 import { publishAndDeliver } from "../support/scripted-run";
 
@@ -38,31 +37,26 @@ function judgeThresholds(thresholds: Record<string, string[]>, samples: Record<s
 describe("verify bundle run through the k6 stand-in", function () {
   this.timeout(120_000);
   let tmp: string;
-  let server: RedisServer;
-  let redis: NodeRedisPort;
+  const live = withRedis();
 
   before(async () => {
     tmp = mkdtempSync(join(tmpdir(), "olt-verify-bundle-"));
-    const [s] = await Promise.all([startRedis(), buildBundles(undefined, tmp)]);
-    server = s;
-    redis = await connectRedis(server);
+    await buildBundles(undefined, tmp);
     // vb-ok: 30 events to 2 destinations, all delivered (e2e 9 ms); vb-lost: seq 5 never reaches d0.
     for (const [testId, lost] of [["vb-ok", -1], ["vb-lost", 5]] as const) {
       const rec = testRunRecord(testId, 1, 2);
-      const store = new RunStateStore(redis, testId);
+      const store = new RunStateStore(live.redis, testId);
       await store.createRunRecord(rec);
       await publishAndDeliver(store, rec, 30, { skip: (seq, d) => seq === lost && d === 0 });
     }
   });
-  after(async () => {
-    await redis?.close();
-    await server?.stop();
+  after(() => {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
   async function verifyBundle(env: Record<string, string>): Promise<VerifyRun> {
     const args = ["--import", join(SHIM, "register.mjs"), join(SHIM, "run-bundle.mjs"), join(tmp, "verify.js"), "1"];
-    const fullEnv = { PATH: process.env.PATH ?? "", REDIS_URL: server.url, VERIFY_GRACE: "0s", VERIFY_POLL_INTERVAL: "100ms", ...env };
+    const fullEnv = { PATH: process.env.PATH ?? "", REDIS_URL: live.server.url, VERIFY_GRACE: "0s", VERIFY_POLL_INTERVAL: "100ms", ...env };
     try {
       const { stdout, stderr } = await run(process.execPath, args, { env: fullEnv });
       const line = stdout.split("\n").find((l) => l.startsWith("RESULT "));

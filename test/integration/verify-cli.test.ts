@@ -3,9 +3,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { NodeRedisPort } from "../../adapters/node/redis";
 import { RunStateStore } from "../../src/runstate/store";
-import { connectRedis, RedisServer, startRedis } from "../support/redis-server";
+import { withRedis } from "../support/redis-server";
 import { testRunRecord } from "../support/run-record";
 import { publishAndDeliver } from "../support/scripted-run";
 
@@ -22,27 +21,20 @@ function verify(env: Record<string, string>): { status: number | null; stdout: s
 }
 
 describe("tools/verify.ts as a process", () => {
-  let server: RedisServer;
-  let redis: NodeRedisPort;
+  const live = withRedis();
   before(async () => {
-    server = await startRedis();
-    redis = await connectRedis(server);
     // cli-ok: all 20 events delivered to both destinations; cli-lost: seq 3 never arrives at d1.
     for (const [testId, lost] of [["cli-ok", -1], ["cli-lost", 3]] as const) {
       const rec = testRunRecord(testId, 1, 2);
-      const store = new RunStateStore(redis, testId);
+      const store = new RunStateStore(live.redis, testId);
       await store.createRunRecord(rec);
       await publishAndDeliver(store, rec, 20, { skip: (seq, d) => seq === lost && d === 1 });
     }
   });
-  after(async () => {
-    await redis?.close();
-    await server?.stop();
-  });
 
   it("passes a complete run (exit 0) and writes SUMMARY_JSON without secrets", () => {
     const json = join(mkdtempSync(join(tmpdir(), "olt-verify-")), "summary.json");
-    const r = verify({ TEST_ID: "cli-ok", REDIS_URL: server.url, SUMMARY_JSON: json });
+    const r = verify({ TEST_ID: "cli-ok", REDIS_URL: live.server.url, SUMMARY_JSON: json });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /VERDICT: PASS/);
     const text = readFileSync(json, "utf8");
@@ -51,7 +43,7 @@ describe("tools/verify.ts as a process", () => {
   });
 
   it("fails a run with a lost delivery with exit 99, naming the event", () => {
-    const r = verify({ TEST_ID: "cli-lost", REDIS_URL: server.url, VERIFY_GRACE: "0s", VERIFY_POLL_INTERVAL: "100ms" });
+    const r = verify({ TEST_ID: "cli-lost", REDIS_URL: live.server.url, VERIFY_GRACE: "0s", VERIFY_POLL_INTERVAL: "100ms" });
     assert.equal(r.status, 99, r.stderr);
     assert.match(r.stdout, /VERDICT: FAIL\n/);
     assert.match(r.stdout, /cli-lost_3@d1/);
@@ -64,7 +56,7 @@ describe("tools/verify.ts as a process", () => {
     ["an unreachable Redis", { TEST_ID: "cli-ok", REDIS_URL: "redis://:hunter2@127.0.0.1:1" }, /^verify: REDIS_URL=redis:\/\/:?\*\*\*@127\.0\.0\.1:1 is unreachable/],
   ] as const) {
     it(`stops with exit 1 and one line on ${what}`, () => {
-      const r = verify({ REDIS_URL: server.url, ...env });
+      const r = verify({ REDIS_URL: live.server.url, ...env });
       assert.equal(r.status, 1, r.stdout);
       assert.match(r.stderr, line);
       assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);

@@ -1,5 +1,4 @@
 import { strict as assert } from "node:assert";
-import { NodeRedisPort } from "../../adapters/node/redis";
 import { readVerifySettings, VerifySettings } from "../../src/config/verify-settings";
 import { Clock } from "../../src/ports";
 import { RELATIVE_PRECISION } from "../../src/runstate/histogram";
@@ -8,7 +7,7 @@ import { RunStateStore } from "../../src/runstate/store";
 import { VerifyReport } from "../../src/verify/report";
 import { RunNotFoundError, runVerification } from "../../src/verify/run-verification";
 import { Sleep } from "../../src/verify/wait-for-deliveries";
-import { connectRedis, RedisServer, startRedis } from "../support/redis-server";
+import { withRedis } from "../support/redis-server";
 import { testRunRecord } from "../support/run-record";
 import { publishAndDeliver as script, Timing } from "../support/scripted-run";
 
@@ -43,22 +42,13 @@ function assertPercentiles(name: string, got: VerifyReport["latency"]["stages"][
 }
 
 describe("verify against a real redis-server", () => {
-  let server: RedisServer;
-  let redis: NodeRedisPort;
-  before(async () => {
-    server = await startRedis();
-    redis = await connectRedis(server);
-  });
-  after(async () => {
-    await redis?.close();
-    await server?.stop();
-  });
+  const live = withRedis();
 
   const settingsFor = (rec: RunRecord, env: Record<string, string> = {}): VerifySettings =>
-    readVerifySettings({ TEST_ID: rec.testId, REDIS_URL: server.url, VERIFY_GRACE: "3s", VERIFY_TIMEOUT: "5s", VERIFY_LIST_MISSING: "10", ...env });
+    readVerifySettings({ TEST_ID: rec.testId, REDIS_URL: live.server.url, VERIFY_GRACE: "3s", VERIFY_TIMEOUT: "5s", VERIFY_LIST_MISSING: "10", ...env });
 
   async function create(rec: RunRecord): Promise<RunStateStore> {
-    const store = new RunStateStore(redis, rec.testId);
+    const store = new RunStateStore(live.redis, rec.testId);
     await store.createRunRecord(rec);
     return store;
   }
@@ -229,7 +219,7 @@ describe("verify against a real redis-server", () => {
   it("says clearly when the run does not exist", async () => {
     const rec = testRunRecord("never-created", 1, 1);
     const time = simulatedTime(0);
-    await assert.rejects(runVerification(new RunStateStore(redis, rec.testId), settingsFor(rec), time.clock, time.sleep), (err: unknown) => {
+    await assert.rejects(runVerification(new RunStateStore(live.redis, rec.testId), settingsFor(rec), time.clock, time.sleep), (err: unknown) => {
       assert.ok(err instanceof RunNotFoundError);
       assert.match(err.message, /^no run record for TEST_ID=never-created in this Redis/);
       return true;

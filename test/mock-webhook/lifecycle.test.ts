@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
 import { NodeRedisPort } from "../../adapters/node/redis";
 import { eventId } from "../../src/runstate/identity";
-import { connectRedis, RedisServer, startRedis } from "../support/redis-server";
+import { connectRedis, startRedis, withRedis } from "../support/redis-server";
 import { Answer, createRun, deliver, getJson, inParallel, metric, startMock } from "./fixtures";
 
 async function eventually(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
@@ -12,16 +12,7 @@ async function eventually(what: string, check: () => Promise<boolean>, ms = 10_0
 
 describe("mock webhook process: Redis outage, shutdown, memory", function () {
   this.timeout(90_000);
-  let server: RedisServer;
-  let redis: NodeRedisPort;
-  before(async () => {
-    server = await startRedis();
-    redis = await connectRedis(server);
-  });
-  after(async () => {
-    await redis?.close();
-    await server?.stop();
-  });
+  const live = withRedis();
 
   it("answers 503 while Redis is unreachable and records again once it is back", async () => {
     const own = await startRedis();
@@ -56,9 +47,9 @@ describe("mock webhook process: Redis outage, shutdown, memory", function () {
   for (const workers of ["1", "2"]) {
     it(`on SIGTERM under load (${workers} worker(s)) drains, exits 0, and every 200 has its receipt`, async () => {
       const testId = `term${workers}`;
-      const { store } = await createRun(redis, testId, { tenants: 1, destinationsPerTenant: 1 });
+      const { store } = await createRun(live.redis, testId, { tenants: 1, destinationsPerTenant: 1 });
       // Some latency keeps requests in flight when the signal lands.
-      const mock = await startMock({ REDIS_URL: server.url, MOCK_WORKERS: workers, MOCK_FAULT_LATENCY: "uniform:0ms,30ms" });
+      const mock = await startMock({ REDIS_URL: live.server.url, MOCK_WORKERS: workers, MOCK_FAULT_LATENCY: "uniform:0ms,30ms" });
       let next = 0;
       let refused = false;
       const answers: Array<[number, Answer]> = [];
@@ -83,16 +74,16 @@ describe("mock webhook process: Redis outage, shutdown, memory", function () {
       const unexpected = answers.filter(([, a]) => ![200, 0, 503].includes(a.status));
       assert.deepEqual(unexpected, [], `answers by status: ${JSON.stringify(answers.reduce<Record<number, number>>((c, [, a]) => ((c[a.status] = (c[a.status] ?? 0) + 1), c), {}))}`);
       const lost = [];
-      for (const seq of acked) if (Number(await redis.command(["GETBIT", store.keys.receipts(0), seq])) !== 1) lost.push(seq);
+      for (const seq of acked) if (Number(await live.redis.command(["GETBIT", store.keys.receipts(0), seq])) !== 1) lost.push(seq);
       assert.deepEqual(lost, [], "acknowledged receipts missing from Redis");
       assert.equal((await store.counters(store.keys.destination(0))).first, acked.length);
     });
   }
 
   it("stays bounded under a burst of distinct events", async () => {
-    const mock = await startMock({ REDIS_URL: server.url, MOCK_RECENT_EVENTS: "500" });
+    const mock = await startMock({ REDIS_URL: live.server.url, MOCK_RECENT_EVENTS: "500" });
     try {
-      const { store } = await createRun(redis, "burst1", { tenants: 1, destinationsPerTenant: 1 });
+      const { store } = await createRun(live.redis, "burst1", { tenants: 1, destinationsPerTenant: 1 });
       const n = 2000;
       const answers = await inParallel(n, 64, (seq) => deliver(mock, "burst1", seq, 0));
       assert.equal(answers.filter((a) => a.status === 200).length, n);

@@ -53,3 +53,21 @@ export async function startRedis(): Promise<RedisServer> {
 export async function connectRedis(server: RedisServer): Promise<NodeRedisPort> {
   return NodeRedisPort.connect(server.url);
 }
+
+// Registers mocha hooks giving the enclosing describe block its own real
+// redis-server and a connection to it; read them inside tests and later hooks.
+// Mocha runs `after` hooks in the order they were defined, so this Redis stops
+// before anything a later hook stops: blocks whose processes (a mock) must
+// drain into Redis start and stop their Redis themselves.
+export function withRedis(): { readonly server: RedisServer; readonly redis: NodeRedisPort } {
+  const live = {} as { server: RedisServer; redis: NodeRedisPort };
+  before(async () => {
+    live.server = await startRedis();
+    live.redis = await connectRedis(live.server);
+  });
+  after(async () => {
+    await live.redis?.close();
+    await live.server?.stop();
+  });
+  return live;
+}
