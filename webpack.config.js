@@ -1,14 +1,24 @@
 // Bundles the k6 entry points into single ES-module files in dist/.
 //   K6_REDIS=xk6 (default): imports k6/x/redis and declares it on the first
 //     line for k6's automatic extension resolution (k6 v1.2+ and v2).
-//   K6_REDIS=experimental: imports k6/experimental/redis (k6 v0.40 to v1.x).
+//   K6_REDIS=experimental: imports k6/experimental/redis (k6 v0.48 to v1.x),
+//     lowered to ES2017 syntax.
 //   BUNDLE_OUT_DIR: output directory (default dist/), used by the bundle tests.
 const path = require("node:path");
 const webpack = require("webpack");
 
+// k6 v0.48-v0.52 hand every ES module to their internal Babel 6.26, whose
+// parser stops at ES2017 (async functions, but no object spread, ?., ??,
+// class fields...). Node 8.0 runs exactly ES2017 syntax, so as preset-env's
+// target it lowers all ES2018+ syntax and nothing older; useBuiltIns stays
+// unset (syntax only, no core-js) and imports are left to webpack.
+// k6 v1.2+ (Sobek) runs what TypeScript emits here as is.
+// Supported syntax per version: docs/loadtest.md, test/bundle/syntax-level.test.ts.
+const es2017 = ["@babel/preset-env", { targets: { node: "8.0" }, modules: false }];
+
 const flavours = {
-  xk6: { redisModule: "k6/x/redis", banner: '"use k6 with k6/x/redis";' },
-  experimental: { redisModule: "k6/experimental/redis", banner: null },
+  xk6: { redisModule: "k6/x/redis", banner: '"use k6 with k6/x/redis";', target: "es2020", presets: [] },
+  experimental: { redisModule: "k6/experimental/redis", banner: null, target: "es2017", presets: [es2017] },
 };
 const flavourName = process.env.K6_REDIS || "xk6";
 const flavour = flavours[flavourName];
@@ -19,7 +29,7 @@ if (!flavour) {
 
 module.exports = {
   mode: "production",
-  target: "es2020",
+  target: flavour.target,
   entry: {
     throughput: "./scenarios/throughput.ts",
     verify: "./scenarios/verify.ts",
@@ -39,7 +49,7 @@ module.exports = {
       {
         test: /\.ts$/,
         exclude: /node_modules/,
-        use: { loader: "babel-loader", options: { presets: ["@babel/preset-typescript"], babelrc: false, configFile: false } },
+        use: { loader: "babel-loader", options: { presets: [...flavour.presets, "@babel/preset-typescript"], babelrc: false, configFile: false } },
       },
     ],
   },

@@ -2,7 +2,7 @@ import { Client } from "k6/x/redis";
 import { RedisArg, RedisPort, RedisReply } from "../../src/ports";
 
 // RedisPort over k6's Redis module. The bundle maps "k6/x/redis" to
-// "k6/experimental/redis" for k6 v0.40-v1.x (webpack.config.js, K6_REDIS).
+// "k6/experimental/redis" for k6 v0.48-v1.x (webpack.config.js, K6_REDIS).
 // The client rejects on a nil reply ("redis: nil"); the port contract says null.
 export class K6RedisPort implements RedisPort {
   private readonly client: Client;
