@@ -26,7 +26,7 @@ K6 ?= k6
 
 .PHONY: k6-available throughput
 k6-available: ## fail with a hint when no k6 binary is found (K6=/path/to/k6 chooses one)
-	@command -v $(K6) >/dev/null || { echo "k6 not found ($(K6)): install k6 v1.2 or later, which fetches k6/x/redis by itself, or use an older k6 with make build K6_REDIS=experimental; K6=/path/to/k6 picks another binary"; exit 127; }
+	@command -v $(K6) >/dev/null || { echo "k6 not found ($(K6)): install k6 v1.2 or later, which fetches k6/x/redis by itself, or k6 v0.48 to v1.x with make build K6_REDIS=experimental; K6=/path/to/k6 picks another binary"; exit 127; }
 
 throughput: k6-available build ## publish events into Outpost: settings from the environment, e.g. make throughput PRESET=smoke
 	$(K6) run dist/throughput.js

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const p = await store.progress(rec);
     const t1 = performance.now();
-    const ledger = buildLedger(rec, await readLedgerInputs(store, rec, 20), 20);
+    const ledger = buildLedger(rec, await readLedgerInputs(store, rec, 20, 11), 20);
     const t2 = performance.now();
     console.log(`command: npx ts-node --transpile-only bench/verify-ledger.ts ${n} ${rec.shape.tenants} ${rec.shape.destinationsPerTenant}`);
     console.log(`${n} events, ${rec.destinations.length} destinations, ${ledger.totals.accepted} expected deliveries (${p.expected} by progress), ${ledger.totals.missing} missing`);

@@ -21,6 +21,8 @@ export interface VerifySettings extends CommonSettings {
   timeoutMs: number;
   pollIntervalMs: number;
   listMissing: number;
+  // Attempts Outpost makes per event with retries on; 0 = unknown.
+  outpostMaxAttempts: number;
   summaryJson: string | null;
   minDeliveredRatio: number;
   latencyLimits: LatencyLimit[];
@@ -57,6 +59,8 @@ export function readVerifySettings(env: Env): VerifySettings {
     timeoutMs,
     pollIntervalMs: readDurationMs(env, "VERIFY_POLL_INTERVAL", "1s", 100, 60_000),
     listMissing: readInt(env, "VERIFY_LIST_MISSING", 20, 0, 100_000),
+    // Outpost's default: 1 + MAX_RETRY_LIMIT (10). The mock counts faults per event in 4 bits.
+    outpostMaxAttempts: readInt(env, "OUTPOST_MAX_ATTEMPTS", 11, 0, 15),
     summaryJson: summaryJson === "" ? null : summaryJson,
     minDeliveredRatio: readNumber(env, "VERIFY_MIN_DELIVERED_RATIO", 1, 0, 1),
     latencyLimits: readLatencyLimits(env),

@@ -22,6 +22,9 @@ export interface RunKeys {
   receipts(destination: number): string;
   // Bitmap per destination: at least one attempt answered with an injected fault.
   faulted(destination: number): string;
+  // BITFIELD u4 per destination at #local: injected faults so far (saturates at 15),
+  // so verify can tell a pending retry from retries Outpost has used up.
+  faultCount(destination: number): string;
   // BITFIELD u32 per destination at #local: attempt start (ta) in ms since startedAtMs, +1,
   // parked until the publish ack is known so the queue stage can be computed.
   attemptAt(destination: number): string;
@@ -49,6 +52,7 @@ export function runKeys(testId: string): RunKeys {
     publish: `${p}pub`,
     receipts: (d) => `${p}rcv:${d}`,
     faulted: (d) => `${p}flt:${d}`,
+    faultCount: (d) => `${p}fltn:${d}`,
     attemptAt: (d) => `${p}ta:${d}`,
     destination: (d) => `${p}dst:${d}`,
     latency: (d) => (d === undefined ? `${p}lat` : `${p}lat:${d}`),

@@ -96,7 +96,7 @@ return 1
 `,
 };
 
-// KEYS: flt:d, dst:d.  ARGV: ttl, local, fault kind, signature status.
+// KEYS: flt:d, dst:d, fltn:d.  ARGV: ttl, local, fault kind, signature status.
 export const FAULT: Script = {
   name: "fault",
   source: `${PRELUDE}
@@ -106,25 +106,36 @@ redis.call('HINCRBY', KEYS[2], 'sig:' .. ARGV[4], 1)
 expire_nx(KEYS[2])
 redis.call('SETBIT', KEYS[1], ARGV[2], 1)
 expire_nx(KEYS[1])
+redis.call('BITFIELD', KEYS[3], 'OVERFLOW', 'SAT', 'INCRBY', 'u4', '#' .. ARGV[2], 1)
+expire_nx(KEYS[3])
 return 1
 `,
 };
 
+// Above this many undelivered faulted events of one destination the LEDGER
+// script does not look at each one (it would block Redis for seconds): they
+// stay "in flight" and verify says the split was skipped.
+export const EXHAUSTED_SPLIT_LIMIT = 100_000;
+
 // Per-destination set arithmetic, all on the server.
-// KEYS: acc:t, rej:t, rcv:d, flt:d, then scratch keys ones, a, b, c.
-// ARGV: ttl, list cap, retry (1|0).
+// KEYS: acc:t, rej:t, rcv:d, flt:d, fltn:d, then scratch keys ones, a, b, c, e.
+// ARGV: ttl, list cap, retry split (1|0), Outpost's attempts per event (0 = unknown).
 // Returns {accepted, received, delivered, missing, in_flight, faulted,
-//          delivered_unacknowledged, unknown, {missing locals}, {in-flight locals}}.
+//          delivered_unacknowledged, unknown, {missing locals}, {in-flight locals},
+//          exhausted, {exhausted locals}, exhausted split done (1|0)}.
 // delivered = received AND accepted; undelivered = accepted AND NOT received,
-// split (when Outpost retries) into in-flight = undelivered AND faulted and the
-// missing rest. received AND rejected = delivered although publish was not
-// acknowledged; any other received bit is an unknown receipt.
+// split (with the retry split) into faulted ones and the missing rest. A
+// faulted one whose every attempt Outpost may make got an injected fault is
+// exhausted (Outpost gave up by design); the others are in flight. received AND
+// rejected = delivered although publish was not acknowledged; any other
+// received bit is an unknown receipt.
 export const LEDGER: Script = {
   name: "ledger",
   source: `${PRELUDE}
-local acc, rej, rcv, flt = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local ones, a, b, c = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local acc, rej, rcv, flt, fltn = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local ones, a, b, c, e = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local cap = tonumber(ARGV[2])
+local max_attempts = tonumber(ARGV[4])
 local function list(k)
   local out, pos = {}, 0
   while #out < cap do
@@ -139,7 +150,7 @@ local accepted = redis.call('BITCOUNT', acc)
 local received = redis.call('BITCOUNT', rcv)
 local faulted = redis.call('BITCOUNT', flt)
 local len = math.max(redis.call('STRLEN', acc), redis.call('STRLEN', rej), redis.call('STRLEN', rcv), redis.call('STRLEN', flt))
-if len == 0 then return {0, 0, 0, 0, 0, 0, 0, 0, {}, {}} end
+if len == 0 then return {0, 0, 0, 0, 0, 0, 0, 0, {}, {}, 0, {}, 1} end
 redis.call('SET', ones, string.rep('\\255', len))
 redis.call('BITOP', 'AND', a, rcv, acc)
 local delivered = redis.call('BITCOUNT', a)
@@ -148,22 +159,41 @@ local unacknowledged = redis.call('BITCOUNT', a)
 local unknown = received - delivered - unacknowledged
 redis.call('BITOP', 'XOR', b, rcv, ones)
 redis.call('BITOP', 'AND', a, acc, b)
-local in_flight, in_flight_list = 0, {}
+local in_flight, in_flight_list, exhausted, exhausted_list, split_done = 0, {}, 0, {}, 1
 if ARGV[3] == '1' then
   redis.call('BITOP', 'AND', c, a, flt)
   in_flight = redis.call('BITCOUNT', c)
+  if max_attempts == 1 then
+    exhausted, in_flight = in_flight, 0
+    redis.call('BITOP', 'OR', e, c, c)
+    redis.call('DEL', c)
+  elseif max_attempts > 1 and in_flight <= ${EXHAUSTED_SPLIT_LIMIT} then
+    local pos = 0
+    while true do
+      local p = redis.call('BITPOS', c, 1, pos, -1, 'BIT')
+      if p < 0 then break end
+      if redis.call('BITFIELD', fltn, 'GET', 'u4', '#' .. p)[1] >= max_attempts then
+        redis.call('SETBIT', c, p, 0)
+        redis.call('SETBIT', e, p, 1)
+        exhausted = exhausted + 1
+      end
+      pos = p + 1
+    end
+    in_flight = in_flight - exhausted
+  elseif max_attempts > 1 then
+    split_done = 0
+  end
   in_flight_list = list(c)
+  exhausted_list = list(e)
   redis.call('BITOP', 'XOR', b, flt, ones)
   redis.call('BITOP', 'AND', a, a, b)
 end
 local missing = redis.call('BITCOUNT', a)
 local missing_list = list(a)
-redis.call('DEL', ones, a, b, c)
-return {accepted, received, delivered, missing, in_flight, faulted, unacknowledged, unknown, missing_list, in_flight_list}
+redis.call('DEL', ones, a, b, c, e)
+return {accepted, received, delivered, missing, in_flight, faulted, unacknowledged, unknown, missing_list, in_flight_list, exhausted, exhausted_list, split_done}
 `,
 };
-
-
 
 // KEYS: end.  ARGV: ttl, ended-at ms. Several runners tear down: keep the latest.
 export const RUN_END: Script = {

@@ -39,6 +39,11 @@ export interface DestinationLedger {
   unknown: number;
   missingSeqs: number[];
   inFlightSeqs: number[];
+  // Faulted, undelivered, and every attempt Outpost makes got an injected fault.
+  exhausted: number;
+  exhaustedSeqs: number[];
+  // False when too many events were in flight to look at each (EXHAUSTED_SPLIT_LIMIT).
+  exhaustedSplitDone: boolean;
 }
 
 // What the publish path needs of a record: setup hands this (no secrets) to the VUs.
@@ -166,7 +171,7 @@ export class RunStateStore {
   }
 
   async recordFault(record: RunRecord, destination: number, seq: number, kind: string, signature: SignatureStatus): Promise<void> {
-    await this.scripts.run(FAULT, [this.keys.faulted(destination), this.keys.destination(destination)], [
+    await this.scripts.run(FAULT, [this.keys.faulted(destination), this.keys.destination(destination), this.keys.faultCount(destination)], [
       this.ttlSeconds,
       localIndexOfSeq(record.shape, seq),
       kind,
@@ -190,14 +195,16 @@ export class RunStateStore {
     return { expected: Number(reply[0]), delivered: Number(reply[1]) };
   }
 
-  async destinationLedger(record: RunRecord, destination: number, listCap: number): Promise<DestinationLedger> {
+  // maxAttempts: Outpost's attempts per event (1 when RETRY is off), or 0 when
+  // unknown; it separates retries still pending from retries used up.
+  async destinationLedger(record: RunRecord, destination: number, listCap: number, maxAttempts = 0): Promise<DestinationLedger> {
     const tenant = tenantOfDestination(record.shape, destination);
     const k = this.keys;
-    const scratch = ["ones", "a", "b", "c"].map((n) => k.scratch(`${n}:${destination}`));
+    const scratch = ["ones", "a", "b", "c", "e"].map((n) => k.scratch(`${n}:${destination}`));
     const reply = await this.scripts.run(
       LEDGER,
-      [k.accepted(tenant), k.rejected(tenant), k.receipts(destination), k.faulted(destination), ...scratch],
-      [this.ttlSeconds, listCap, record.retry ? 1 : 0],
+      [k.accepted(tenant), k.rejected(tenant), k.receipts(destination), k.faulted(destination), k.faultCount(destination), ...scratch],
+      [this.ttlSeconds, listCap, record.retry ? 1 : 0, maxAttempts],
     );
     if (!Array.isArray(reply)) throw new Error("ledger script: unexpected reply");
     const n = (i: number): number => Number(reply[i]);
@@ -214,6 +221,9 @@ export class RunStateStore {
       unknown: n(7),
       missingSeqs: seqs(8),
       inFlightSeqs: seqs(9),
+      exhausted: n(10),
+      exhaustedSeqs: seqs(11),
+      exhaustedSplitDone: n(12) === 1,
     };
   }
 

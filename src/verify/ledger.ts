@@ -10,6 +10,8 @@ export interface DestinationInputs {
 }
 
 export interface LedgerInputs {
+  // Attempts Outpost makes per event for this run (1 with RETRY off; 0 = unknown).
+  maxAttempts: number;
   destinations: DestinationInputs[];
   publish: Record<string, number>;
   anomalies: Record<string, number>;
@@ -23,9 +25,11 @@ export interface DestinationRow {
   delivered: number;
   // Accepted, never delivered, and (with RETRY) never answered with an injected fault.
   missing: number;
-  // Of missing: the only attempt got an injected fault and RETRY=false, so Outpost gave up by design.
+  // Of missing: every attempt Outpost makes got an injected fault (its only one with
+  // RETRY=false, all OUTPOST_MAX_ATTEMPTS with RETRY=true), so Outpost gave up by design.
   missingAfterFault: number;
-  // RETRY=true only: accepted, not delivered yet, at least one attempt got an injected fault (retry pending).
+  // RETRY=true only: accepted, not delivered yet, an attempt got an injected fault and
+  // Outpost has attempts left (or OUTPOST_MAX_ATTEMPTS is 0: unknown).
   inFlight: number;
   duplicates: number;
   attempts: number;
@@ -51,23 +55,29 @@ export interface Ledger {
   missingAfterFaultIds: UndeliveredEvent[];
   inFlightIds: UndeliveredEvent[];
   listCap: number;
+  maxAttempts: number;
+  // Destinations with more undelivered faulted events than the script splits one
+  // by one: their in-flight count may include used-up retries.
+  exhaustedSplitSkipped: number[];
   // Non-empty means the ledger cannot be trusted: the run is void.
   voidReasons: string[];
 }
 
 // Reads everything the ledger needs. The script always splits undelivered
-// events by "ever faulted" (retry: true); buildLedger decides what that split
-// means for the run's RETRY setting.
-export async function readLedgerInputs(store: RunStateStore, record: RunRecord, listCap: number): Promise<LedgerInputs> {
+// events by "ever faulted" (retry: true); with RETRY off Outpost makes one
+// attempt, so every faulted undelivered event has used up its attempts.
+export async function readLedgerInputs(store: RunStateStore, record: RunRecord, listCap: number, outpostMaxAttempts: number): Promise<LedgerInputs> {
   const split = { ...record, retry: true };
+  const maxAttempts = record.retry ? outpostMaxAttempts : 1;
   const destinations: DestinationInputs[] = [];
   for (const d of record.destinations) {
     destinations.push({
-      ledger: await store.destinationLedger(split, d.index, listCap),
+      ledger: await store.destinationLedger(split, d.index, listCap, maxAttempts),
       counters: await store.counters(store.keys.destination(d.index)),
     });
   }
   return {
+    maxAttempts,
     destinations,
     publish: await store.counters(store.keys.publish),
     anomalies: await store.counters(store.keys.anomalies),
@@ -95,16 +105,15 @@ function row(record: RunRecord, input: DestinationInputs): { row: DestinationRow
   const d = l.destination;
   const faults = prefixed(c, "fault:");
   const signatures = prefixed(c, "sig:");
-  const undeliveredFaulted = l.inFlight;
   const r: DestinationRow = {
     destination: d,
     id: record.destinations.find((x) => x.index === d)?.id ?? String(d),
     tenant: tenantOfDestination(record.shape, d),
     accepted: l.accepted,
     delivered: l.delivered,
-    missing: record.retry ? l.missing : l.missing + undeliveredFaulted,
-    missingAfterFault: record.retry ? 0 : undeliveredFaulted,
-    inFlight: record.retry ? undeliveredFaulted : 0,
+    missing: l.missing + l.exhausted,
+    missingAfterFault: l.exhausted,
+    inFlight: l.inFlight,
     duplicates: c.duplicate ?? 0,
     attempts: c.attempts ?? 0,
     deliveredUnacknowledged: l.deliveredUnacknowledged,
@@ -172,16 +181,16 @@ export function buildLedger(record: RunRecord, inputs: LedgerInputs, listCap: nu
   if ((inputs.publish.routing_mismatch ?? 0) > 0) voidReasons.push(`${inputs.publish.routing_mismatch} publish(es) routed to a tenant other than the id scheme says`);
   for (const [reason, n] of Object.entries(inputs.anomalies)) if (n > 0) voidReasons.push(`${n} receipt(s) the mock could not place (${reason})`);
 
-  const none = (): number[] => [];
-  const faultedSeqs = (l: DestinationLedger): number[] => l.inFlightSeqs;
   return {
     destinations: rows,
     totals,
     deliveredRatio: totals.accepted === 0 ? null : totals.delivered / totals.accepted,
     missingIds: listEvents(record, inputs.destinations, (l) => l.missingSeqs, listCap),
-    missingAfterFaultIds: listEvents(record, inputs.destinations, record.retry ? none : faultedSeqs, listCap),
-    inFlightIds: listEvents(record, inputs.destinations, record.retry ? faultedSeqs : none, listCap),
+    missingAfterFaultIds: listEvents(record, inputs.destinations, (l) => l.exhaustedSeqs, listCap),
+    inFlightIds: listEvents(record, inputs.destinations, (l) => l.inFlightSeqs, listCap),
     listCap,
+    maxAttempts: inputs.maxAttempts,
+    exhaustedSplitSkipped: inputs.destinations.filter((i) => !i.ledger.exhaustedSplitDone).map((i) => i.ledger.destination),
     voidReasons,
   };
 }

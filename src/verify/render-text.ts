@@ -1,3 +1,4 @@
+import { EXHAUSTED_SPLIT_LIMIT } from "../runstate/scripts";
 import { STAGES } from "../runstate/keys";
 import { formatDuration } from "../config/env";
 import { DestinationRow, UndeliveredEvent } from "./ledger";
@@ -85,8 +86,21 @@ export function renderText(r: VerifyReport): string {
     ...destinationTable(r.ledger.destinations),
     `  total: accepted ${t.accepted} = delivered ${t.delivered} + missing ${t.missing} + in flight ${t.inFlight}; duplicates ${t.duplicates}, unknown ${t.unknown}, delivered without publish ack ${t.deliveredUnacknowledged}, attempts ${t.attempts}`,
     ...eventList("Missing (never delivered, no injected fault)", t.missing - t.missingAfterFault, r.ledger.missingIds),
-    ...eventList("Missing after an injected fault (RETRY=false, so Outpost did not retry)", t.missingAfterFault, r.ledger.missingAfterFaultIds),
-    ...eventList("In flight at cutoff (an injected fault, not delivered yet: Outpost may still retry, or has used up its retries)", t.inFlight, r.ledger.inFlightIds),
+    ...eventList(
+      `Missing after an injected fault on every attempt (${r.ledger.maxAttempts === 1 ? "RETRY=false: Outpost makes one attempt" : `all ${r.ledger.maxAttempts} attempts, OUTPOST_MAX_ATTEMPTS`}), so Outpost gave up by design`,
+      t.missingAfterFault,
+      r.ledger.missingAfterFaultIds,
+    ),
+    ...eventList(
+      r.ledger.maxAttempts === 0
+        ? "In flight at cutoff (an injected fault, not delivered yet; OUTPOST_MAX_ATTEMPTS=0, so these may include used-up retries)"
+        : "In flight at cutoff (an injected fault, not delivered yet, Outpost has attempts left)",
+      t.inFlight,
+      r.ledger.inFlightIds,
+    ),
+    ...(r.ledger.exhaustedSplitSkipped.length > 0
+      ? [`  destinations ${r.ledger.exhaustedSplitSkipped.join(", ")}: over ${EXHAUSTED_SPLIT_LIMIT} undelivered faulted events, not told apart; their in-flight count may include used-up retries`]
+      : []),
     `Injected faults (attempts by kind): ${counts(t.faults)}; events hit: ${t.faultedEvents}, of which not delivered: ${t.inFlight + t.missingAfterFault}.`,
     `Signatures (attempts): ${counts(t.signatures)}.`,
     "",

@@ -26,7 +26,7 @@ export async function runVerification(
   const record = await store.loadRunRecord();
   if (record === null) throw new RunNotFoundError(settings.testId);
   const wait = await waitForDeliveries(store, record, { ...settings, onPoll }, clock, sleep);
-  const inputs = await readLedgerInputs(store, record, settings.listMissing);
+  const inputs = await readLedgerInputs(store, record, settings.listMissing, settings.outpostMaxAttempts);
   const timeline = await readTimeline(store, record);
   return buildReport(
     settings,

@@ -42,7 +42,7 @@ function deliveredCheck(ledger: Ledger, min: number): Check {
   const ratio = ledger.deliveredRatio;
   if (ratio === null) return { name: "delivered", ok: false, detail: "no publish was accepted: nothing to verify" };
   const parts = [`${t.missing} missing`, `${t.inFlight} in flight`];
-  if (t.missingAfterFault > 0) parts.push(`${t.missingAfterFault} of the missing after an injected fault with RETRY=false`);
+  if (t.missingAfterFault > 0) parts.push(`${t.missingAfterFault} of the missing after an injected fault on every attempt`);
   return {
     name: "delivered",
     ok: ratio >= min,

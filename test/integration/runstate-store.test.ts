@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { percentileMs } from "../../src/runstate/histogram";
 import { destinationIndexes, eventId, tenantOfSeq } from "../../src/runstate/identity";
 import { RunRecord } from "../../src/runstate/record";
-import { RunStateStore } from "../../src/runstate/store";
+import { DestinationLedger, RunStateStore } from "../../src/runstate/store";
 import { withRedis } from "../support/redis-server";
 
 function record(testId: string, over: Partial<RunRecord> = {}): RunRecord {
@@ -118,5 +118,24 @@ describe("run-state store against a real redis-server", () => {
       assert.ok(ttl > 0 && ttl <= 3600, `${k} has TTL ${ttl}`);
     }
     assert.ok(!keys.some((k) => k.includes(":tmp:")), "ledger scratch keys left behind");
+  });
+
+  it("tells retries still pending from retries used up, by injected faults per event", async () => {
+    const rec = record("exh1", { retry: true });
+    const store = new RunStateStore(live.redis, rec.testId);
+    await store.createRunRecord(rec);
+    const t = rec.startedAtMs + 1000;
+    // Tenant 0 (destination 0): seq 0 faulted 3 times, seq 2 once, seq 4 faulted twice then delivered.
+    for (const seq of [0, 2, 4]) await store.recordPublishAccepted(rec, { seq, t0Ms: t, t2Ms: t + 1 });
+    for (const [seq, faults] of [[0, 3], [2, 1], [4, 2]]) {
+      for (let i = 0; i < faults; i++) await store.recordFault(rec, 0, seq, "error:500", "ok");
+    }
+    await store.recordReceipt(rec, { destination: 0, seq: 4, t3Ms: t + 9, signature: "ok" });
+    const pick = (l: DestinationLedger) => ({ inFlight: l.inFlightSeqs, exhausted: l.exhaustedSeqs, missing: l.missing, delivered: l.delivered });
+    // Outpost makes 3 attempts: seq 0 has used them all, seq 2 has two left.
+    assert.deepEqual(pick(await store.destinationLedger(rec, 0, 10, 3)), { inFlight: [2], exhausted: [0], missing: 0, delivered: 1 });
+    // Unknown attempt budget: both stay in flight. One attempt (RETRY off): both used up.
+    assert.deepEqual(pick(await store.destinationLedger(rec, 0, 10, 0)), { inFlight: [0, 2], exhausted: [], missing: 0, delivered: 1 });
+    assert.deepEqual(pick(await store.destinationLedger(rec, 0, 10, 1)), { inFlight: [], exhausted: [0, 2], missing: 0, delivered: 1 });
   });
 });

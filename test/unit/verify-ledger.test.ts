@@ -7,7 +7,7 @@ import { testRunRecord } from "../support/run-record";
 // unless a test breaks them on purpose.
 function dest(destination: number, l: Partial<DestinationLedger> & { accepted: number; delivered: number }, extra: { duplicates?: number; faults?: Record<string, number>; badSignatures?: number } = {}): DestinationInputs {
   const ledger: DestinationLedger = {
-    destination, received: 0, missing: 0, inFlight: 0, faulted: 0, deliveredUnacknowledged: 0, unknown: 0, missingSeqs: [], inFlightSeqs: [], ...l,
+    destination, received: 0, missing: 0, inFlight: 0, faulted: 0, deliveredUnacknowledged: 0, unknown: 0, missingSeqs: [], inFlightSeqs: [], exhausted: 0, exhaustedSeqs: [], exhaustedSplitDone: true, ...l,
   };
   ledger.received = l.received ?? ledger.delivered + ledger.deliveredUnacknowledged + ledger.unknown;
   const faults = extra.faults ?? {};
@@ -22,6 +22,7 @@ function dest(destination: number, l: Partial<DestinationLedger> & { accepted: n
 // 2 tenants x 2 destinations; tenant 0 accepted 50 events, tenant 1 accepted 49.
 function cleanInputs(): LedgerInputs {
   return {
+    maxAttempts: 11,
     destinations: [dest(0, { accepted: 50, delivered: 50 }), dest(1, { accepted: 50, delivered: 50 }), dest(2, { accepted: 49, delivered: 49 }), dest(3, { accepted: 49, delivered: 49 })],
     publish: { accepted: 99, "rejected:500": 1 },
     anomalies: {},
@@ -68,9 +69,21 @@ describe("ledger aggregation", () => {
     assert.equal(l.totals.faultedEvents, 5);
   });
 
-  it("without RETRY, the same events are missing, split out as missing after a fault", () => {
+  it("with RETRY, events whose every attempt met a fault are missing after a fault, the rest in flight", () => {
     const inputs = cleanInputs();
-    inputs.destinations[1] = dest(1, { accepted: 50, delivered: 47, missing: 1, inFlight: 2, faulted: 2, missingSeqs: [8], inFlightSeqs: [2, 6] }, { faults: { timeout: 2 } });
+    inputs.destinations[1] = dest(1, { accepted: 50, delivered: 47, inFlight: 1, exhausted: 2, faulted: 9, inFlightSeqs: [4], exhaustedSeqs: [2, 6] }, { faults: { "500": 25 } });
+    const l = buildLedger({ ...rec, retry: true }, inputs, 20);
+    assert.deepEqual(l.voidReasons, []);
+    assert.deepEqual({ missing: l.totals.missing, inFlight: l.totals.inFlight, after: l.totals.missingAfterFault }, { missing: 2, inFlight: 1, after: 2 });
+    assert.deepEqual(l.missingAfterFaultIds.map((e) => e.eventId), ["led_2", "led_6"]);
+    assert.deepEqual(l.inFlightIds.map((e) => e.eventId), ["led_4"]);
+    assert.ok(l.destinations[1].balanced);
+  });
+
+  it("without RETRY (one attempt each), faulted undelivered events are missing, split out as missing after a fault", () => {
+    const inputs = cleanInputs();
+    inputs.maxAttempts = 1;
+    inputs.destinations[1] = dest(1, { accepted: 50, delivered: 47, missing: 1, exhausted: 2, faulted: 2, missingSeqs: [8], exhaustedSeqs: [2, 6] }, { faults: { timeout: 2 } });
     const l = buildLedger(rec, inputs, 20);
     assert.deepEqual(l.voidReasons, []);
     assert.deepEqual({ missing: l.totals.missing, inFlight: l.totals.inFlight, after: l.totals.missingAfterFault }, { missing: 3, inFlight: 0, after: 2 });
@@ -113,7 +126,7 @@ describe("ledger aggregation", () => {
   }
 
   it("has no delivered ratio when nothing was accepted", () => {
-    const inputs: LedgerInputs = { destinations: [0, 1, 2, 3].map((d) => dest(d, { accepted: 0, delivered: 0 })), publish: {}, anomalies: {} };
+    const inputs: LedgerInputs = { maxAttempts: 11, destinations: [0, 1, 2, 3].map((d) => dest(d, { accepted: 0, delivered: 0 })), publish: {}, anomalies: {} };
     assert.equal(buildLedger(rec, inputs, 20).deliveredRatio, null);
   });
 });

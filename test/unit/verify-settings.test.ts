@@ -39,6 +39,7 @@ describe("verify settings", () => {
     ["VERIFY_TIMEOUT", { ...base, VERIFY_TIMEOUT: "-1s" }],
     ["VERIFY_POLL_INTERVAL", { ...base, VERIFY_POLL_INTERVAL: "10ms" }],
     ["VERIFY_LIST_MISSING", { ...base, VERIFY_LIST_MISSING: "1.5" }],
+    ["OUTPOST_MAX_ATTEMPTS", { ...base, OUTPOST_MAX_ATTEMPTS: "16" }],
     ["VERIFY_MIN_DELIVERED_RATIO", { ...base, VERIFY_MIN_DELIVERED_RATIO: "1.01" }],
     ["VERIFY_MIN_DELIVERED_RATIO", { ...base, VERIFY_MIN_DELIVERED_RATIO: "99%" }],
     ["VERIFY_MAX_E2E_P99_MS", { ...base, VERIFY_MAX_E2E_P99_MS: "fast" }],

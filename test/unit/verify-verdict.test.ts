@@ -16,11 +16,11 @@ const rec = testRunRecord("vrd", 1, 2);
 
 function ledgerOf(perDestination: Array<Partial<DestinationLedger>>, extra: Partial<LedgerInputs> = {}) {
   const destinations = perDestination.map((l, d) => {
-    const ledger: DestinationLedger = { destination: d, accepted: 10, received: 10, delivered: 10, missing: 0, inFlight: 0, faulted: 0, deliveredUnacknowledged: 0, unknown: 0, missingSeqs: [], inFlightSeqs: [], ...l };
+    const ledger: DestinationLedger = { destination: d, accepted: 10, received: 10, delivered: 10, missing: 0, inFlight: 0, faulted: 0, deliveredUnacknowledged: 0, unknown: 0, missingSeqs: [], inFlightSeqs: [], exhausted: 0, exhaustedSeqs: [], exhaustedSplitDone: true, ...l };
     const attempts = ledger.received;
     return { ledger, counters: { first: ledger.received, attempts, "sig:ok": attempts } };
   });
-  return buildLedger(rec, { destinations, publish: { accepted: destinations[0].ledger.accepted }, anomalies: {}, ...extra }, 20);
+  return buildLedger(rec, { maxAttempts: 11, destinations, publish: { accepted: destinations[0].ledger.accepted }, anomalies: {}, ...extra }, 20);
 }
 
 // e2e samples 1..100 ms, nothing else.
