@@ -4,7 +4,6 @@ import { eventId, T0_METADATA_KEY, tenantId, tenantOfSeq } from "../runstate/ide
 import { RunRecord } from "../runstate/record";
 import { RunStateStore, RunTiming } from "../runstate/store";
 
-
 // What each VU needs of the run record (setup hands it over; no secrets).
 export type PublishRun = RunTiming & Pick<RunRecord, "testId" | "topic" | "retry">;
 
