@@ -5,6 +5,7 @@ import { Clock } from "../ports";
 import { destinationCount, destinationId, destinationPath, RunShape, tenantId, tenantOfDestination } from "../runstate/identity";
 import { RunDestination, RunRecord } from "../runstate/record";
 import { RunStateStore } from "../runstate/store";
+import { plannedEvents, scenarioForLoad } from "./load-profile";
 import { mapLimit } from "./map-limit";
 
 export interface ProvisionDeps {
@@ -63,6 +64,7 @@ export async function provisionRun(deps: ProvisionDeps, s: ThroughputSettings, t
     startedAtMs,
     warmupEndsAtMs: startedAtMs + s.load.warmupMs,
     shape,
+    plannedEvents: plannedEvents(scenarioForLoad(s.load)),
     retry: s.retry,
     topic: s.topic,
     outpostUrl: redactUrl(s.outpostUrl),

@@ -18,6 +18,9 @@ export interface RunRecord {
   // Latency samples of events whose t0 falls before this are not recorded.
   warmupEndsAtMs: number;
   shape: RunShape;
+  // Events the load profile schedules across all k6 instances (k6's arrival-rate
+  // executors may start one more or fewer): verify compares publish attempts with it.
+  plannedEvents: number;
   retry: boolean;
   topic: string;
   outpostUrl: string;

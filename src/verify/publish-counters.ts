@@ -9,12 +9,16 @@ export interface PublishCounters {
   // Error kind -> count for publishes that got no answer.
   errors: Record<string, number>;
   notAccepted: number;
+  // Publishes k6 made (accepted + not accepted) and the profile's plan: fewer
+  // attempts than planned are iterations k6 dropped or a run cut short.
+  attempted: number;
+  planned: number;
   // Fields this module does not interpret, kept so nothing is hidden.
   other: Record<string, number>;
 }
 
-export function publishCounters(hash: Record<string, number>): PublishCounters {
-  const out: PublishCounters = { accepted: 0, duplicate: 0, rejected: {}, errors: {}, notAccepted: 0, other: {} };
+export function publishCounters(hash: Record<string, number>, planned: number): PublishCounters {
+  const out: PublishCounters = { accepted: 0, duplicate: 0, rejected: {}, errors: {}, notAccepted: 0, attempted: 0, planned, other: {} };
   for (const [field, n] of Object.entries(hash)) {
     if (field === "accepted") out.accepted = n;
     else if (field === "duplicate") out.duplicate = n;
@@ -26,5 +30,6 @@ export function publishCounters(hash: Record<string, number>): PublishCounters {
     }
     if (field !== "accepted") out.notAccepted += n;
   }
+  out.attempted = out.accepted + out.notAccepted;
   return out;
 }

@@ -81,7 +81,7 @@ export function renderText(r: VerifyReport): string {
     `Run: ${run.shape.tenants} tenant(s) x ${run.shape.destinationsPerTenant} destination(s), topic ${run.topic}, retry ${run.retry ? "on" : "off"}; started ${iso(run.startedAtMs)}, ended ${iso(r.runEnd.endedAtMs)}; latency excludes events started before ${iso(run.warmupEndsAtMs)} (warm-up).`,
     waitLine(r),
     "",
-    `Publish: accepted ${r.publish.accepted}, duplicate ${r.publish.duplicate}, rejected (status) ${counts(r.publish.rejected)}, errors ${counts(r.publish.errors)}${Object.keys(r.publish.other).length ? `, other ${counts(r.publish.other)}` : ""}.`,
+    `Publish: ${r.publish.planned > 0 ? `attempted ${r.publish.attempted} of about ${r.publish.planned} planned (fewer: iterations k6 dropped, see its dropped_iterations, or a run cut short); ` : ""}accepted ${r.publish.accepted}, duplicate ${r.publish.duplicate}, rejected (status) ${counts(r.publish.rejected)}, errors ${counts(r.publish.errors)}${Object.keys(r.publish.other).length ? `, other ${counts(r.publish.other)}` : ""}.`,
     `Ledger (each destination: accepted = delivered + missing + in flight; delivered ${r.ledger.deliveredRatio === null ? "-" : percentText(r.ledger.deliveredRatio)}):`,
     ...destinationTable(r.ledger.destinations),
     `  total: accepted ${t.accepted} = delivered ${t.delivered} + missing ${t.missing} + in flight ${t.inFlight}; duplicates ${t.duplicates}, unknown ${t.unknown}, delivered without publish ack ${t.deliveredUnacknowledged}, attempts ${t.attempts}`,

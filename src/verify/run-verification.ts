@@ -34,7 +34,7 @@ export async function runVerification(
       record,
       runEnd: await store.runEnd(),
       wait,
-      publish: publishCounters(inputs.publish),
+      publish: publishCounters(inputs.publish, record.plannedEvents),
       ledger: buildLedger(record, inputs, settings.listMissing),
       latency: await readStageLatencies(store, record),
       timeline,

@@ -59,6 +59,8 @@ describe("throughput provisioning and publishing against a real redis-server", (
     }
     assert.deepEqual(record.destinations.map((d) => [d.index, d.tenant, d.id]), [0, 1, 2, 3, 4, 5].map((i) => [i, Math.floor(i / 2), `prov1-d${i}`]));
     assert.deepEqual([record.startedAtMs, record.warmupEndsAtMs], [1_700_000_000_000, 1_700_000_001_000]);
+    // RATE 10/s for DURATION 30s (the defaults): the plan verify compares publish attempts with.
+    assert.equal(record.plannedEvents, 300);
     assert.ok(!JSON.stringify(record.settings).includes(KEY));
     assert.deepEqual(await store.loadRunRecord(), record);
   });

@@ -4,24 +4,9 @@ import { destinationIndexes, eventId, tenantOfSeq } from "../../src/runstate/ide
 import { RunRecord } from "../../src/runstate/record";
 import { DestinationLedger, RunStateStore } from "../../src/runstate/store";
 import { withRedis } from "../support/redis-server";
+import { testRunRecord } from "../support/run-record";
 
-function record(testId: string, over: Partial<RunRecord> = {}): RunRecord {
-  const shape = { tenants: 2, destinationsPerTenant: 2 };
-  return {
-    version: 1,
-    testId,
-    startedAtMs: 1_700_000_000_000,
-    warmupEndsAtMs: 1_700_000_000_000,
-    shape,
-    retry: false,
-    topic: "loadtest.event",
-    outpostUrl: "http://127.0.0.1:3333",
-    settings: {},
-    tenants: ["a", "b"],
-    destinations: [0, 1, 2, 3].map((i) => ({ index: i, tenant: Math.floor(i / 2), id: `d${i}`, url: `u${i}`, secret: "whsec_x" })),
-    ...over,
-  };
-}
+const record = (testId: string, over: Partial<RunRecord> = {}): RunRecord => testRunRecord(testId, 2, 2, over);
 
 describe("run-state store against a real redis-server", () => {
   const live = withRedis();

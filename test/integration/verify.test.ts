@@ -60,7 +60,7 @@ describe("verify against a real redis-server", () => {
 
   it("reports the exact ledger, missing ids, faults and per-stage percentiles of a scripted run", async () => {
     // 3 tenants x 2 destinations; the first 100 ms of t0 (seq < 10) are warm-up.
-    const rec = testRunRecord("full", 3, 2, { warmupEndsAtMs: 1_700_000_000_100 });
+    const rec = testRunRecord("full", 3, 2, { warmupEndsAtMs: 1_700_000_000_100, plannedEvents: 305 });
     const store = await create(rec);
     // Lost: seq 30 at d0 (tenant 0), seq 31 at d2 and d3 (tenant 1). Fault without
     // retry: seq 44 at d5 (tenant 2). Fault then delivered: seq 47 at d4.
@@ -99,7 +99,7 @@ describe("verify against a real redis-server", () => {
     ]);
     assert.deepEqual(r.ledger.missingAfterFaultIds, [{ eventId: "full_44", destination: 5 }]);
     assert.deepEqual(r.ledger.totals.faults, { "500": 1, timeout: 1 });
-    assert.deepEqual(r.publish, { accepted: 300, duplicate: 1, rejected: { "500": 1 }, errors: { timeout: 1 }, notAccepted: 3, other: {} });
+    assert.deepEqual(r.publish, { accepted: 300, duplicate: 1, rejected: { "500": 1 }, errors: { timeout: 1 }, notAccepted: 3, attempted: 303, planned: 305, other: {} });
     assert.equal(r.ledger.deliveredRatio, 596 / 600);
     assert.deepEqual(r.verdict.reasons, ["delivered 596 of 600 expected deliveries (99.333%, required >= 100.000%): 4 missing, 0 in flight, 1 of the missing after an injected fault on every attempt"]);
     assert.equal(r.verdict.void, false);

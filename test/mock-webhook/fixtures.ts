@@ -25,6 +25,7 @@ export async function createRun(redis: RedisPort, testId: string, shape: RunShap
     startedAtMs: now - 60_000,
     warmupEndsAtMs: now - 60_000,
     shape,
+    plannedEvents: 0,
     retry: true,
     topic: "loadtest.event",
     outpostUrl: "http://127.0.0.1:3333",

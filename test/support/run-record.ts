@@ -11,6 +11,7 @@ export function testRunRecord(testId: string, tenants: number, destinationsPerTe
     startedAtMs,
     warmupEndsAtMs: startedAtMs,
     shape,
+    plannedEvents: 0,
     retry: false,
     topic: "loadtest.event",
     outpostUrl: "http://127.0.0.1:3333",

@@ -45,7 +45,7 @@ function report(settings: VerifySettings, ledger = ledgerOf([{}, {}])): VerifyRe
       record: rec,
       runEnd: { endedAtMs: rec.startedAtMs + 60_000, teardowns: 1 },
       wait: { outcome: "complete", expected: 20, delivered: 20, waitedMs: 1200, polls: 2 },
-      publish: publishCounters({ accepted: 10, duplicate: 1, "rejected:500": 2, "error:timeout": 1, dropped: 3 }),
+      publish: publishCounters({ accepted: 10, duplicate: 1, "rejected:500": 2, "error:timeout": 1, dropped: 3 }, 16),
       ledger,
       latency: latencies(),
       timeline,
@@ -151,7 +151,7 @@ describe("report and its text rendering", () => {
     assert.ok(!json.includes("whsec_"), "signing secret in report");
     assert.ok(!json.includes("s3cret"), "redis password in report");
     assert.ok(!renderText(r).includes("whsec_"));
-    assert.deepEqual(r.publish, { accepted: 10, duplicate: 1, rejected: { "500": 2 }, errors: { timeout: 1 }, notAccepted: 4, other: { dropped: 3 } });
+    assert.deepEqual(r.publish, { accepted: 10, duplicate: 1, rejected: { "500": 2 }, errors: { timeout: 1 }, notAccepted: 4, attempted: 14, planned: 16, other: { dropped: 3 } });
   });
 
   it("renders a passing verdict with the ledger, latency and throughput", () => {
@@ -161,6 +161,7 @@ describe("report and its text rendering", () => {
     assert.match(text, /e2e\s+100\s+50\.5\s+50\.1/);
     assert.match(text, /delivered \(first deliveries\): 20 in 3 s = 6\.7\/s \(peak 10\/s\)/);
     assert.match(text, /Waited 1\.2 s, 2 poll\(s\): every expected delivery arrived/);
+    assert.match(text, /Publish: attempted 14 of about 16 planned \(fewer: iterations k6 dropped/);
   });
 
   it("renders a void run loudly, with missing ids", () => {
