@@ -4,8 +4,7 @@
 //   npx ts-node --transpile-only bench/publish-path.ts [events] [tenants] [destinationsPerTenant] [payloadBytes] [concurrency]
 import { createPayloadFactory } from "../src/publish/payload";
 import { mapLimit } from "../src/publish/map-limit";
-import { RunStateStore } from "../src/runstate/store";
-import { connectRedis, startRedis } from "../test/support/redis-server";
+import { withThrowawayRun } from "../test/support/redis-server";
 import { testRunRecord } from "../test/support/run-record";
 
 async function main(): Promise<void> {
@@ -21,11 +20,7 @@ async function main(): Promise<void> {
   for (let seq = 0; seq < n; seq++) length += make(seq).length;
   const p1 = performance.now();
 
-  const server = await startRedis();
-  const redis = await connectRedis(server);
-  try {
-    const store = new RunStateStore(redis, rec.testId);
-    await store.createRunRecord(rec);
+  await withThrowawayRun(rec, async (store) => {
     const seqs = Array.from({ length: n }, (_, i) => i);
     const r0 = performance.now();
     await mapLimit(seqs, inFlight, (seq) => store.recordPublishAccepted(rec, { seq, t0Ms: rec.startedAtMs + 1, t2Ms: rec.startedAtMs + 3 }));
@@ -34,10 +29,7 @@ async function main(): Promise<void> {
     console.log(`command: npx ts-node --transpile-only bench/publish-path.ts ${n} ${rec.shape.tenants} ${rec.shape.destinationsPerTenant} ${bytes} ${inFlight}`);
     console.log(`payload: ${n} x ${bytes} bytes (${length} total) in ${(p1 - p0).toFixed(0)} ms = ${(((p1 - p0) * 1e6) / n).toFixed(0)} ns per event`);
     console.log(`recordPublishAccepted: ${accepted} events in ${(r1 - r0).toFixed(0)} ms = ${Math.round((n * 1000) / (r1 - r0))} events/s (one redis-server, ${inFlight} in flight)`);
-  } finally {
-    await redis.close();
-    await server.stop();
-  }
+  });
 }
 
 main().catch((err: Error) => {

@@ -2,8 +2,7 @@
 // figure that decides how many events/s one Redis can record.
 //   npm run bench:scripts -- [events] [tenants] [destinationsPerTenant]
 import { eventId } from "../src/runstate/identity";
-import { RunStateStore } from "../src/runstate/store";
-import { connectRedis, startRedis } from "../test/support/redis-server";
+import { withThrowawayRun } from "../test/support/redis-server";
 import { testRunRecord } from "../test/support/run-record";
 import { NodeRedisPort } from "../adapters/node/redis";
 import { mapLimit } from "../src/publish/map-limit";
@@ -17,11 +16,7 @@ async function main(): Promise<void> {
   const [events, tenants, perTenant] = process.argv.slice(2).map(Number);
   const n = events || 40_000;
   const rec = testRunRecord("bench-scripts", tenants || 4, perTenant || 2);
-  const server = await startRedis();
-  const redis = await connectRedis(server);
-  try {
-    const store = new RunStateStore(redis, rec.testId);
-    await store.createRunRecord(rec);
+  await withThrowawayRun(rec, async (store, redis) => {
     const seqs = Array.from({ length: n }, (_, i) => i);
     const t = rec.startedAtMs + 1000;
     // Every event accepted, then delivered once to its tenant's first
@@ -43,10 +38,7 @@ async function main(): Promise<void> {
     console.log(`  RECEIPT (first delivery)  ${((u2 - u1) / n).toFixed(1)} µs`);
     console.log(`  RECEIPT (duplicate)       ${((u3 - u2) / dups.length).toFixed(1)} µs`);
     console.log(`  => one Redis core records about ${Math.floor(1e6 / ((u2 - u0) / n))} events/s delivered to one destination each`);
-  } finally {
-    await redis.close();
-    await server.stop();
-  }
+  });
 }
 
 main().catch((err) => {

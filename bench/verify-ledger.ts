@@ -4,19 +4,14 @@
 // run quickly; one delivery in 8,000 is left missing.
 //   npx ts-node --transpile-only bench/verify-ledger.ts [events] [tenants] [destinationsPerTenant]
 import { readLedgerInputs, buildLedger } from "../src/verify/ledger";
-import { RunStateStore } from "../src/runstate/store";
-import { connectRedis, startRedis } from "../test/support/redis-server";
+import { withThrowawayRun } from "../test/support/redis-server";
 import { testRunRecord } from "../test/support/run-record";
 
 async function main(): Promise<void> {
   const [events, tenants, perTenant] = process.argv.slice(2).map(Number);
   const n = events || 10_000_000;
   const rec = testRunRecord("bench", tenants || 10, perTenant || 4);
-  const server = await startRedis();
-  const redis = await connectRedis(server);
-  try {
-    const store = new RunStateStore(redis, rec.testId);
-    await store.createRunRecord(rec);
+  await withThrowawayRun(rec, async (store, redis) => {
     const bytes = Math.ceil(n / rec.shape.tenants / 8);
     const full = "\xff".repeat(bytes);
     for (let t = 0; t < rec.shape.tenants; t++) await redis.client.sendCommand(["SETRANGE", store.keys.accepted(t), "0", Buffer.from(full, "latin1")]);
@@ -32,10 +27,7 @@ async function main(): Promise<void> {
     console.log(`command: npx ts-node --transpile-only bench/verify-ledger.ts ${n} ${rec.shape.tenants} ${rec.shape.destinationsPerTenant}`);
     console.log(`${n} events, ${rec.destinations.length} destinations, ${ledger.totals.accepted} expected deliveries (${p.expected} by progress), ${ledger.totals.missing} missing`);
     console.log(`progress poll: ${(t1 - t0).toFixed(1)} ms; full ledger: ${(t2 - t1).toFixed(1)} ms (${((t2 - t1) / rec.destinations.length).toFixed(1)} ms per destination)`);
-  } finally {
-    await redis.close();
-    await server.stop();
-  }
+  });
 }
 
 void main();

@@ -2,6 +2,7 @@ import { ServerResponse } from "node:http";
 import { RedisPort } from "../src/ports";
 import { destinationIndexes, localIndexOfSeq, parseEventId, tenantOfSeq } from "../src/runstate/identity";
 import { publicRunRecord } from "../src/runstate/record";
+import { addCounts } from "../src/runstate/store";
 import { RecentAttempts } from "./recent";
 import { sendError, sendJson } from "./respond";
 import { RunCache } from "./runs";
@@ -36,10 +37,6 @@ export async function readEvent(deps: ReadDeps, res: ServerResponse, eventIdText
   return sendJson(res, 200, { id: eventIdText, testId: id.testId, seq: id.seq, tenant, destinations, recent });
 }
 
-function addInto(total: Record<string, number>, part: Record<string, number>): void {
-  for (const [k, v] of Object.entries(part)) total[k] = (total[k] ?? 0) + v;
-}
-
 // GET /runs/:testId: the run's counters from Redis, summed over destinations; no secrets.
 export async function readRun(deps: ReadDeps, res: ServerResponse, testId: string): Promise<void> {
   const cached = await deps.runs.get(testId);
@@ -48,7 +45,7 @@ export async function readRun(deps: ReadDeps, res: ServerResponse, testId: strin
   const { record, store } = cached;
   const deliveries: Record<string, number> = {};
   const perDestination = await Promise.all(record.destinations.map((d) => store.counters(store.keys.destination(d.index))));
-  perDestination.forEach((c) => addInto(deliveries, c));
+  perDestination.forEach((c) => addCounts(deliveries, c));
   const { destinations: _d, tenants: _t, ...run } = publicRunRecord(record);
   return sendJson(res, 200, {
     run: { ...run, tenants: record.tenants.length, destinations: record.destinations.length },

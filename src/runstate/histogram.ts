@@ -4,7 +4,7 @@
 // [GAMMA^(i-1), GAMMA^i); bucket 0 holds values below 1 µs. Reporting the
 // harmonic midpoint of a bucket bounds the relative error by
 // (GAMMA-1)/(GAMMA+1), just under 1% for GAMMA = 1.02. The encoder exists only
-// as Lua (LUA_BUCKET) so every writer, k6 or mock, buckets identically on the
+// as Lua (LUA_RECORD_HISTOGRAM) so every writer, k6 or mock, buckets identically on the
 // server; this module decodes.
 //
 // Storage: every stage of one destination shares one hash (one key, one TTL);

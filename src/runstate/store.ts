@@ -1,7 +1,7 @@
 import { RedisPort, RedisReply } from "../ports";
 import { Histogram, histogramFromHash, mergeHistograms } from "./histogram";
 import { destinationIndexes, localIndexOfSeq, seqOf, tenantOfDestination, tenantOfSeq } from "./identity";
-import { DEFAULT_RUN_TTL_SECONDS, RunKeys, runKeys, Stage } from "./keys";
+import { DEFAULT_RUN_TTL_SECONDS, RunKeys, runKeys, Stage, STAGES } from "./keys";
 import { parseRunRecord, RunRecord } from "./record";
 import { FAULT, LEDGER, PROGRESS, PUBLISH_ACCEPTED, PUBLISH_NOT_ACCEPTED, RECEIPT, RUN_END } from "./scripts";
 import { ScriptRunner } from "./script-runner";
@@ -73,6 +73,11 @@ function hashFields(r: RedisReply): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]] = flat[i + 1];
   return out;
+}
+
+// Adds counter hashes (as read by RunStateStore.counters) field by field.
+export function addCounts(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
 }
 
 // The run-state contract in use: every reader and writer of a run's Redis
@@ -234,14 +239,24 @@ export class RunStateStore {
     return out;
   }
 
-  async histogram(stage: Stage, destination?: number): Promise<Histogram> {
-    return histogramFromHash(hashFields(await this.redis.command(["HGETALL", this.keys.latency(destination)])), stage);
+  private async latencyFields(destination?: number): Promise<Record<string, string>> {
+    return hashFields(await this.redis.command(["HGETALL", this.keys.latency(destination)]));
   }
 
-  // A stage merged across destinations (publish has only the run-wide one).
-  async stageHistogram(record: RunRecord, stage: Stage): Promise<Histogram> {
-    if (stage === "publish") return this.histogram("publish");
-    return mergeHistograms(await Promise.all(record.destinations.map((d) => this.histogram(stage, d.index))));
+  async histogram(stage: Stage, destination?: number): Promise<Histogram> {
+    return histogramFromHash(await this.latencyFields(destination), stage);
+  }
+
+  // Every stage merged across destinations (publish has only the run-wide
+  // hash). One destination's stages share a hash, so each is read once.
+  async stageHistograms(record: RunRecord): Promise<Record<Stage, Histogram>> {
+    const runWide = await this.latencyFields();
+    const perDestination = await Promise.all(record.destinations.map((d) => this.latencyFields(d.index)));
+    const out = {} as Record<Stage, Histogram>;
+    for (const stage of STAGES) {
+      out[stage] = stage === "publish" ? histogramFromHash(runWide, stage) : mergeHistograms(perDestination.map((f) => histogramFromHash(f, stage)));
+    }
+    return out;
   }
 
   // Sorted [epochSecond, count] pairs.

@@ -47,7 +47,8 @@ export function stageLatency(h: Histogram): StageLatency {
 }
 
 export async function readStageLatencies(store: RunStateStore, record: RunRecord): Promise<StageLatencies> {
+  const histograms = await store.stageHistograms(record);
   const out = {} as StageLatencies;
-  for (const stage of STAGES) out[stage] = stageLatency(await store.stageHistogram(record, stage));
+  for (const stage of STAGES) out[stage] = stageLatency(histograms[stage]);
   return out;
 }

@@ -1,6 +1,6 @@
 import { eventId, tenantOfDestination } from "../runstate/identity";
 import { RunRecord } from "../runstate/record";
-import { DestinationLedger, RunStateStore } from "../runstate/store";
+import { addCounts, DestinationLedger, RunStateStore } from "../runstate/store";
 
 // What Redis holds for one destination: the set arithmetic of the LEDGER script
 // plus the destination's independently kept counters (dst:<d> hash).
@@ -96,10 +96,6 @@ const sum = (xs: Iterable<number>): number => {
   return s;
 };
 
-function addInto(into: Record<string, number>, from: Record<string, number>): void {
-  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
-}
-
 function row(record: RunRecord, input: DestinationInputs): { row: DestinationRow; voidReasons: string[] } {
   const { ledger: l, counters: c } = input;
   const d = l.destination;
@@ -162,8 +158,8 @@ export function buildLedger(record: RunRecord, inputs: LedgerInputs, listCap: nu
     for (const k of ["accepted", "delivered", "missing", "missingAfterFault", "inFlight", "duplicates", "attempts", "deliveredUnacknowledged", "unknown", "faultedEvents"] as const) {
       totals[k] += r[k];
     }
-    addInto(totals.faults, r.faults);
-    addInto(totals.signatures, r.signatures);
+    addCounts(totals.faults, r.faults);
+    addCounts(totals.signatures, r.signatures);
   }
 
   if (rows.length !== record.destinations.length) voidReasons.push(`ledger covers ${rows.length} of ${record.destinations.length} destinations`);

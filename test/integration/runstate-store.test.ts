@@ -42,7 +42,7 @@ describe("run-state store against a real redis-server", () => {
     const d2 = await store.destinationLedger(rec, 2, 10);
     assert.deepEqual({ acc: d2.accepted, del: d2.delivered, miss: d2.missing, list: d2.missingSeqs }, { acc: 49, del: 48, miss: 1, list: [11] });
     assert.equal((await store.counters(store.keys.destination(0))).duplicate, 1);
-    const q = await store.stageHistogram(rec, "queue");
+    const q = (await store.stageHistograms(rec)).queue;
     assert.ok(Math.abs(percentileMs(q, 50) - 5) < 0.05, `queue p50 ${percentileMs(q, 50)}`);
     assert.equal(eventId("ledger1", 10), "ledger1_10");
   });

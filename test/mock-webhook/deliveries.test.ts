@@ -53,7 +53,7 @@ describe("mock webhook process: recording deliveries", function () {
       duplicates += c.duplicate ?? 0;
     }
     assert.deepEqual([delivered, duplicates], [jobs.length, repeats.length]);
-    const e2e = await store.stageHistogram(record, "e2e");
+    const e2e = (await store.stageHistograms(record)).e2e;
     assert.ok(e2e.count === jobs.length, `e2e samples ${e2e.count}`);
     assert.equal(await metric(mock, "mock_webhook_receipts_total", { outcome: "duplicate" }), repeats.length);
 

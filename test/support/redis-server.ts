@@ -1,6 +1,8 @@
 import { ChildProcess, spawn } from "node:child_process";
 import { createConnection } from "node:net";
 import { NodeRedisPort } from "../../adapters/node/redis";
+import { RunRecord } from "../../src/runstate/record";
+import { RunStateStore } from "../../src/runstate/store";
 
 // A throwaway real redis-server per test file, on a free loopback port.
 export interface RedisServer {
@@ -70,4 +72,19 @@ export function withRedis(): { readonly server: RedisServer; readonly redis: Nod
     await live.server?.stop();
   });
   return live;
+}
+
+// For benchmarks: a throwaway redis-server holding one run record, stopped
+// whatever the body does.
+export async function withThrowawayRun<T>(record: RunRecord, body: (store: RunStateStore, redis: NodeRedisPort) => Promise<T>): Promise<T> {
+  const server = await startRedis();
+  const redis = await connectRedis(server);
+  try {
+    const store = new RunStateStore(redis, record.testId);
+    await store.createRunRecord(record);
+    return await body(store, redis);
+  } finally {
+    await redis.close();
+    await server.stop();
+  }
 }
