@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 K6_REDIS ?= xk6
 
-.PHONY: help deps deps-node build test typecheck
+.PHONY: help deps deps-node build test typecheck lint format
 help: ## list targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
@@ -20,6 +20,12 @@ test: deps ## type-check, build both bundles and run every test against real ser
 
 typecheck: ## tsc --noEmit over src/, the k6 edge and the Node edge
 	npm run typecheck
+
+lint: deps-node ## Biome: formatting and lint rules (biome.json); make test runs it first
+	npm run lint
+
+format: deps-node ## rewrite the code in the project's format and apply Biome's safe lint fixes
+	npm run format
 
 # --- scenarios (issue 2) ---
 K6 ?= k6

@@ -4,12 +4,12 @@
 // checks that Redis holds exactly one receipt per 2xx answer. A no-op HTTP
 // server run first shows what the load generator itself can drive here.
 import autocannon from "autocannon";
-import { ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { NodeRedisPort } from "../adapters/node/redis";
 import { readDurationMs, readInt, readString } from "../src/config/env";
 import { eventId, T0_HEADER } from "../src/runstate/identity";
-import { RunStateStore } from "../src/runstate/store";
+import type { RunStateStore } from "../src/runstate/store";
 import { createRun, secretOf } from "../test/mock-webhook/fixtures";
 import { outpostDelivery, rfc3339Nano } from "../test/mock-webhook/outpost-request";
 import { freePort, startRedis } from "../test/support/redis-server";

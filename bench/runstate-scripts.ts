@@ -4,7 +4,7 @@
 import { eventId } from "../src/runstate/identity";
 import { withThrowawayRun } from "../test/support/redis-server";
 import { testRunRecord } from "../test/support/run-record";
-import { NodeRedisPort } from "../adapters/node/redis";
+import type { NodeRedisPort } from "../adapters/node/redis";
 import { mapLimit } from "../src/publish/map-limit";
 
 async function evalshaUsec(redis: NodeRedisPort): Promise<number> {

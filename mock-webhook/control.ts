@@ -1,7 +1,7 @@
-import { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { ConfigError } from "../src/config/env";
-import { Coordinator } from "./coordinator";
-import { faultsFromJson, faultsToJson, Faults, NO_FAULTS } from "./faults";
+import type { Coordinator } from "./coordinator";
+import { type FaultConfig, type Faults, faultsFromJson, faultsToJson, NO_FAULTS } from "./faults";
 import { readBody, sendError, sendJson } from "./respond";
 
 const MAX_CONTROL_BODY = 64 * 1024;
@@ -17,7 +17,7 @@ export async function handleFaultControl(faults: Faults, coordinator: Coordinato
   if (req.method !== "PUT") return sendError(res, 405, "expected GET, PUT or DELETE /control/faults");
   const body = await readBody(req, MAX_CONTROL_BODY);
   if (body === null) return sendError(res, 413, `control body larger than ${MAX_CONTROL_BODY} bytes`);
-  let next;
+  let next: FaultConfig;
   try {
     next = faultsFromJson(body.toString("utf8"), faults.config);
   } catch (err) {

@@ -1,6 +1,6 @@
-import { AggregatorRegistry, Registry } from "prom-client";
-import { FaultConfig, Faults } from "./faults";
-import { isOltMessage, PendingReplies, ToPrimary, ToWorker } from "./ipc";
+import { AggregatorRegistry, type Registry } from "prom-client";
+import type { FaultConfig, Faults } from "./faults";
+import { isOltMessage, PendingReplies, type ToPrimary, type ToWorker } from "./ipc";
 
 // What needs every process of the mock: metrics summed over workers, and a
 // fault change that must reach every worker before the control call returns.

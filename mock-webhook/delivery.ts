@@ -1,12 +1,12 @@
-import { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { destinationCount, parseDestinationPath, parseEventId, T0_HEADER, tenantOfDestination, tenantOfSeq } from "../src/runstate/identity";
-import { SignatureStatus } from "../src/runstate/store";
-import { Faults } from "./faults";
-import { Holds } from "./holds";
-import { MockMetrics } from "./metrics";
-import { RecentAttempts } from "./recent";
+import type { SignatureStatus } from "../src/runstate/store";
+import type { Faults } from "./faults";
+import type { Holds } from "./holds";
+import type { MockMetrics } from "./metrics";
+import type { RecentAttempts } from "./recent";
 import { readBody, sendError, sendJson } from "./respond";
-import { CachedRun, KnownRun, RunCache } from "./runs";
+import type { CachedRun, KnownRun, RunCache } from "./runs";
 import { checkSignature } from "./signature";
 import { parseEpochMs, parseRfc3339Ms } from "./timestamps";
 

@@ -1,5 +1,5 @@
-import { ConfigError, Env, fail, formatDuration, readDurationMs, readNumber, readString } from "../src/config/env";
-import { LatencySampler, parseLatency, Random } from "./latency";
+import { ConfigError, type Env, fail, formatDuration, readDurationMs, readNumber, readString } from "../src/config/env";
+import { type LatencySampler, parseLatency, type Random } from "./latency";
 
 // Injected faults. The same fields are read from the environment at start and
 // from the control endpoint's JSON at run time, with the same one-line errors.

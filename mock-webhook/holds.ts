@@ -1,4 +1,4 @@
-import { ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 
 // Waits that stand for a slow destination (added latency, timeouts). Shutdown
 // releases them all at once so SIGTERM does not sit out a 10 s hold.

@@ -1,4 +1,4 @@
-import { FaultConfig } from "./faults";
+import type { FaultConfig } from "./faults";
 
 // Messages between the cluster primary and its workers (prom-client's own
 // metric requests share the channel and are ignored here).

@@ -1,9 +1,9 @@
 import cluster from "node:cluster";
 import { ConfigError } from "../src/config/env";
-import { FaultConfig } from "./faults";
+import type { FaultConfig } from "./faults";
 import { log } from "./log";
 import { runPrimary, WORKER_FAULTS_ENV } from "./primary";
-import { MockSettings, readMockSettings } from "./settings";
+import { type MockSettings, readMockSettings } from "./settings";
 import { runWorker } from "./worker";
 
 function settingsOrExit(): MockSettings {

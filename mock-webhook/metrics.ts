@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 // Names are a contract with the Grafana dashboards; process metrics carry the same prefix.
 export const METRIC_PREFIX = "mock_webhook_";

@@ -1,9 +1,9 @@
-import cluster, { Worker } from "node:cluster";
+import cluster, { type Worker } from "node:cluster";
 import { AggregatorRegistry } from "prom-client";
-import { FaultConfig } from "./faults";
-import { isOltMessage, PendingReplies, ToPrimary, ToWorker } from "./ipc";
+import type { FaultConfig } from "./faults";
+import { isOltMessage, PendingReplies, type ToPrimary, type ToWorker } from "./ipc";
 import { log } from "./log";
-import { MockSettings } from "./settings";
+import type { MockSettings } from "./settings";
 
 // Env var through which a (re)started worker gets the faults in force now.
 export const WORKER_FAULTS_ENV = "OLT_MOCK_WORKER_FAULTS";
@@ -41,7 +41,10 @@ export function runPrimary(settings: MockSettings): void {
   cluster.on("message", (worker: Worker, msg: unknown) => {
     if (!isOltMessage<ToPrimary>(msg)) return;
     if (msg.type === "olt:metrics") void answer(worker, msg.id, () => aggregator.clusterMetrics());
-    else if (msg.type === "olt:faults") void answer(worker, msg.id, async () => (await broadcastFaults(msg.config), ""));
+    else if (msg.type === "olt:faults") void answer(worker, msg.id, async () => {
+        await broadcastFaults(msg.config);
+        return "";
+      });
     else if (msg.type === "olt:faults:applied") acks.settle(msg.id, undefined);
   });
 

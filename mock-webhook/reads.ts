@@ -1,11 +1,11 @@
-import { ServerResponse } from "node:http";
-import { RedisPort } from "../src/ports";
+import type { ServerResponse } from "node:http";
+import type { RedisPort } from "../src/ports";
 import { destinationIndexes, localIndexOfSeq, parseEventId, tenantOfSeq } from "../src/runstate/identity";
 import { publicRunRecord } from "../src/runstate/record";
 import { addCounts } from "../src/runstate/store";
-import { RecentAttempts } from "./recent";
+import type { RecentAttempts } from "./recent";
 import { sendError, sendJson } from "./respond";
-import { RunCache } from "./runs";
+import type { RunCache } from "./runs";
 
 export interface ReadDeps {
   redis: RedisPort;
@@ -45,7 +45,7 @@ export async function readRun(deps: ReadDeps, res: ServerResponse, testId: strin
   const { record, store } = cached;
   const deliveries: Record<string, number> = {};
   const perDestination = await Promise.all(record.destinations.map((d) => store.counters(store.keys.destination(d.index))));
-  perDestination.forEach((c) => addCounts(deliveries, c));
+  for (const c of perDestination) addCounts(deliveries, c);
   const { destinations: _d, tenants: _t, ...run } = publicRunRecord(record);
   return sendJson(res, 200, {
     run: { ...run, tenants: record.tenants.length, destinations: record.destinations.length },

@@ -1,5 +1,5 @@
 import { LRUCache } from "lru-cache";
-import { SignatureStatus } from "../src/runstate/store";
+import type { SignatureStatus } from "../src/runstate/store";
 
 // What this process saw of one delivery attempt, for GET /events/:id.
 export interface RecentAttempt {

@@ -1,10 +1,10 @@
-import { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import { handleFaultControl } from "./control";
-import { Coordinator } from "./coordinator";
-import { DeliveryDeps, handleDelivery } from "./delivery";
+import type { Coordinator } from "./coordinator";
+import { type DeliveryDeps, handleDelivery } from "./delivery";
 import { logThrottled } from "./log";
-import { readEvent, ReadDeps, readHealth, readRun } from "./reads";
+import { readEvent, type ReadDeps, readHealth, readRun } from "./reads";
 import { ClientGoneError, sendError } from "./respond";
 
 export interface RouteDeps extends DeliveryDeps, ReadDeps {

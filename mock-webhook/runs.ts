@@ -1,6 +1,6 @@
 import { LRUCache } from "lru-cache";
-import { RedisPort } from "../src/ports";
-import { RunRecord } from "../src/runstate/record";
+import type { RedisPort } from "../src/ports";
+import type { RunRecord } from "../src/runstate/record";
 import { RunStateStore } from "../src/runstate/store";
 
 // A run the mock can record deliveries for.

@@ -4,7 +4,7 @@ import { register } from "prom-client";
 import { createClient } from "redis";
 import { NodeRedisPort } from "../adapters/node/redis";
 import { redactUrl } from "../src/config/env";
-import { Coordinator, LocalCoordinator, WorkerCoordinator } from "./coordinator";
+import { type Coordinator, LocalCoordinator, WorkerCoordinator } from "./coordinator";
 import { Faults } from "./faults";
 import { Holds } from "./holds";
 import { log, logThrottled } from "./log";
@@ -12,7 +12,7 @@ import { createMetrics } from "./metrics";
 import { RecentAttempts } from "./recent";
 import { requestHandler } from "./routes";
 import { RunCache } from "./runs";
-import { MockSettings } from "./settings";
+import type { MockSettings } from "./settings";
 
 // Longer than the idle timeout of Go's HTTP transport (90 s), so Outpost never
 // reuses a connection the mock is closing and sees a spurious reset.

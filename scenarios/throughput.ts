@@ -11,7 +11,7 @@ import { plannedEvents, scenarioForLoad } from "../src/publish/load-profile";
 import { createPayloadFactory } from "../src/publish/payload";
 import { preflight } from "../src/publish/preflight";
 import { provisionRun } from "../src/publish/provision";
-import { PublishDeps, publishEvent, PublishRun, publishRunOf } from "../src/publish/publish-event";
+import { type PublishDeps, publishEvent, type PublishRun, publishRunOf } from "../src/publish/publish-event";
 import { METRICS, throughputOptions } from "../src/publish/throughput-options";
 import { tenantId } from "../src/runstate/identity";
 import { RunStateStore } from "../src/runstate/store";

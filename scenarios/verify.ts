@@ -8,10 +8,10 @@ import { Gauge } from "k6/metrics";
 import { k6Clock } from "../adapters/k6/clock";
 import { K6RedisPort } from "../adapters/k6/redis";
 import { ConfigError } from "../src/config/env";
-import { readVerifySettings, VerifySettings } from "../src/config/verify-settings";
+import { readVerifySettings, type VerifySettings } from "../src/config/verify-settings";
 import { RunStateStore } from "../src/runstate/store";
 import { renderText } from "../src/verify/render-text";
-import { VerifyReport } from "../src/verify/report";
+import type { VerifyReport } from "../src/verify/report";
 import { RunNotFoundError, runVerification } from "../src/verify/run-verification";
 import { verdictMetricNames, verdictMetricValues, verdictThresholds } from "../src/verify/verdict-metrics";
 

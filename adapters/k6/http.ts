@@ -1,5 +1,5 @@
 import http from "k6/http";
-import { HttpPort, HttpRequest, HttpResponse } from "../../src/ports";
+import type { HttpPort, HttpRequest, HttpResponse } from "../../src/ports";
 
 // HttpPort over k6/http's asyncRequest, so many publishes of one VU can be awaited
 // without blocking the event loop. No answer at all is status 0 with k6's error.

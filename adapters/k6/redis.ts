@@ -1,5 +1,5 @@
 import { Client } from "k6/x/redis";
-import { RedisArg, RedisPort, RedisReply } from "../../src/ports";
+import type { RedisArg, RedisPort, RedisReply } from "../../src/ports";
 
 // RedisPort over k6's Redis module. The bundle maps "k6/x/redis" to
 // "k6/experimental/redis" for k6 v0.48-v1.x (webpack.config.js, K6_REDIS).

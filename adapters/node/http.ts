@@ -1,4 +1,4 @@
-import { HttpPort, HttpRequest, HttpResponse } from "../../src/ports";
+import type { HttpPort, HttpRequest, HttpResponse } from "../../src/ports";
 
 // HttpPort over Node's fetch. Transport failures become status 0 with the
 // system error code first (ECONNREFUSED, ...), as k6 reports them.

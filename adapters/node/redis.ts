@@ -1,5 +1,5 @@
 import { createClient } from "redis";
-import { RedisArg, RedisPort, RedisReply } from "../../src/ports";
+import type { RedisArg, RedisPort, RedisReply } from "../../src/ports";
 
 export type NodeRedisClient = ReturnType<typeof createClient>;
 

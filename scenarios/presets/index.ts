@@ -1,4 +1,4 @@
-import { Preset } from "../../src/config/presets";
+import type { Preset } from "../../src/config/presets";
 import baseline from "./baseline.json";
 import fanOut from "./fan-out.json";
 import highLoad from "./high-load.json";

@@ -1,6 +1,6 @@
 import { TEST_ID_PATTERN } from "../runstate/identity";
 import { DEFAULT_RUN_TTL_SECONDS } from "../runstate/keys";
-import { ConfigError, Env, readDurationMs, readUrl } from "./env";
+import { ConfigError, type Env, readDurationMs, readUrl } from "./env";
 
 // Settings every component of a run reads the same way.
 export interface CommonSettings {

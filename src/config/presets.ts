@@ -1,4 +1,4 @@
-import { ConfigError, Env } from "./env";
+import { ConfigError, type Env } from "./env";
 
 // A preset is a named set of default settings (scenarios/presets/<name>.json).
 // Environment variables always win over it: the preset only fills what is unset.

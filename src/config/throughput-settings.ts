@@ -1,5 +1,5 @@
-import { CommonSettings, readCommonSettings, readTestId } from "./common-settings";
-import { Env, fail, formatDuration, readBool, readDurationMs, readEnum, readInt, readSecret, readString, readUrl, redactUrl } from "./env";
+import { type CommonSettings, readCommonSettings, readTestId } from "./common-settings";
+import { type Env, fail, formatDuration, readBool, readDurationMs, readEnum, readInt, readSecret, readString, readUrl, redactUrl } from "./env";
 
 export const PROFILES = ["constant", "ramp", "spike", "soak", "step"] as const;
 export type Profile = (typeof PROFILES)[number];

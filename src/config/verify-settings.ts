@@ -1,6 +1,6 @@
-import { STAGES, Stage } from "../runstate/keys";
-import { CommonSettings, readCommonSettings, readTestId } from "./common-settings";
-import { ConfigError, Env, readDurationMs, readInt, readNumber, readString } from "./env";
+import { STAGES, type Stage } from "../runstate/keys";
+import { type CommonSettings, readCommonSettings, readTestId } from "./common-settings";
+import { ConfigError, type Env, readDurationMs, readInt, readNumber, readString } from "./env";
 
 export const PERCENTILES = ["p50", "p90", "p95", "p99", "max"] as const;
 export type Percentile = (typeof PERCENTILES)[number];

@@ -1,5 +1,5 @@
 import { redactUrl } from "../config/env";
-import { HttpPort, HttpRequest, HttpResponse } from "../ports";
+import type { HttpPort, HttpRequest, HttpResponse } from "../ports";
 
 // Outpost v1.2.0 API client (routes under /api/v1, health at /healthz).
 // Errors say what failed in one line; the API key and signing secrets never

@@ -1,5 +1,5 @@
 import { formatDuration, parseDurationMs } from "../config/env";
-import { LoadSettings } from "../config/throughput-settings";
+import type { LoadSettings } from "../config/throughput-settings";
 
 // k6 scenario objects, typed here because src/ cannot see @types/k6; the
 // fields are k6's own (open model: arrival-rate executors only).

@@ -1,6 +1,6 @@
 import { redactUrl } from "../config/env";
-import { OutpostClient, OutpostError } from "../outpost/client";
-import { HttpPort } from "../ports";
+import { type OutpostClient, OutpostError } from "../outpost/client";
+import type { HttpPort } from "../ports";
 
 // Everything a run needs before any load, checked in one place so a broken
 // stack stops the run with one line instead of thousands of failed publishes.

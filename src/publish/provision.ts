@@ -1,10 +1,10 @@
 import { fail, redactUrl } from "../config/env";
-import { publicThroughputSettings, ThroughputSettings } from "../config/throughput-settings";
-import { OutpostClient } from "../outpost/client";
-import { Clock } from "../ports";
-import { destinationCount, destinationId, destinationPath, RunShape, tenantId, tenantOfDestination } from "../runstate/identity";
-import { RunDestination, RunRecord } from "../runstate/record";
-import { RunStateStore } from "../runstate/store";
+import { publicThroughputSettings, type ThroughputSettings } from "../config/throughput-settings";
+import type { OutpostClient } from "../outpost/client";
+import type { Clock } from "../ports";
+import { destinationCount, destinationId, destinationPath, type RunShape, tenantId, tenantOfDestination } from "../runstate/identity";
+import type { RunDestination, RunRecord } from "../runstate/record";
+import type { RunStateStore } from "../runstate/store";
 import { plannedEvents, scenarioForLoad } from "./load-profile";
 import { mapLimit } from "./map-limit";
 

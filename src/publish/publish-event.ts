@@ -1,8 +1,8 @@
-import { OutpostClient } from "../outpost/client";
-import { Clock } from "../ports";
+import type { OutpostClient } from "../outpost/client";
+import type { Clock } from "../ports";
 import { eventId, T0_METADATA_KEY, tenantId, tenantOfSeq } from "../runstate/identity";
-import { RunRecord } from "../runstate/record";
-import { RunStateStore, RunTiming } from "../runstate/store";
+import type { RunRecord } from "../runstate/record";
+import type { RunStateStore, RunTiming } from "../runstate/store";
 
 // What each VU needs of the run record (setup hands it over; no secrets).
 export type PublishRun = RunTiming & Pick<RunRecord, "testId" | "topic" | "retry">;

@@ -1,7 +1,7 @@
 import { formatDuration } from "../config/env";
-import { ThroughputSettings } from "../config/throughput-settings";
+import type { ThroughputSettings } from "../config/throughput-settings";
 import { destinationCount } from "../runstate/identity";
-import { ArrivalRateScenario, scenarioForLoad } from "./load-profile";
+import { type ArrivalRateScenario, scenarioForLoad } from "./load-profile";
 
 // k6 metric names the throughput scenario emits.
 export const METRICS = {

@@ -1,4 +1,4 @@
-import { RunShape } from "./identity";
+import type { RunShape } from "./identity";
 
 // What throughput's setup leaves for the mock and for verify. It holds the
 // destinations' signing secrets (the mock needs them): never print it whole.

@@ -1,5 +1,5 @@
-import { RedisArg, RedisPort, RedisReply } from "../ports";
-import { Script } from "./scripts";
+import type { RedisArg, RedisPort, RedisReply } from "../ports";
+import type { Script } from "./scripts";
 
 // Runs Lua scripts by SHA and falls back to EVAL when a node has not seen the
 // script (restart, SCRIPT FLUSH, another Redis Cluster node): EVAL both runs

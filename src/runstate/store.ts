@@ -1,8 +1,8 @@
-import { RedisPort, RedisReply } from "../ports";
-import { Histogram, histogramFromHash, mergeHistograms } from "./histogram";
+import type { RedisPort, RedisReply } from "../ports";
+import { type Histogram, histogramFromHash, mergeHistograms } from "./histogram";
 import { destinationIndexes, localIndexOfSeq, seqOf, tenantOfDestination, tenantOfSeq } from "./identity";
-import { DEFAULT_RUN_TTL_SECONDS, RunKeys, runKeys, Stage, STAGES } from "./keys";
-import { parseRunRecord, RunRecord } from "./record";
+import { DEFAULT_RUN_TTL_SECONDS, type RunKeys, runKeys, type Stage, STAGES } from "./keys";
+import { parseRunRecord, type RunRecord } from "./record";
 import { FAULT, LEDGER, PROGRESS, PUBLISH_ACCEPTED, PUBLISH_NOT_ACCEPTED, RECEIPT, RUN_END } from "./scripts";
 import { ScriptRunner } from "./script-runner";
 

@@ -1,7 +1,7 @@
-import { Histogram, RELATIVE_PRECISION, summarize } from "../runstate/histogram";
-import { STAGES, Stage } from "../runstate/keys";
-import { RunRecord } from "../runstate/record";
-import { RunStateStore } from "../runstate/store";
+import { type Histogram, RELATIVE_PRECISION, summarize } from "../runstate/histogram";
+import { STAGES, type Stage } from "../runstate/keys";
+import type { RunRecord } from "../runstate/record";
+import type { RunStateStore } from "../runstate/store";
 
 // JSON-safe: an empty stage has count 0 and nulls, never NaN.
 export interface StageLatency {

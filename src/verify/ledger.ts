@@ -1,6 +1,6 @@
 import { eventId, tenantOfDestination } from "../runstate/identity";
-import { RunRecord } from "../runstate/record";
-import { addCounts, DestinationLedger, RunStateStore } from "../runstate/store";
+import type { RunRecord } from "../runstate/record";
+import { addCounts, type DestinationLedger, type RunStateStore } from "../runstate/store";
 
 // What Redis holds for one destination: the set arithmetic of the LEDGER script
 // plus the destination's independently kept counters (dst:<d> hash).

@@ -1,9 +1,9 @@
 import { EXHAUSTED_SPLIT_LIMIT } from "../runstate/scripts";
 import { STAGES } from "../runstate/keys";
 import { formatDuration } from "../config/env";
-import { DestinationRow, UndeliveredEvent } from "./ledger";
-import { VerifyReport } from "./report";
-import { Rate, TimelinePoint } from "./throughput";
+import type { DestinationRow, UndeliveredEvent } from "./ledger";
+import type { VerifyReport } from "./report";
+import type { Rate, TimelinePoint } from "./throughput";
 import { percentText } from "./verdict";
 
 const MAX_DESTINATION_ROWS = 20;
@@ -12,7 +12,7 @@ const MAX_TIMELINE_ROWS = 30;
 function table(header: string[], rows: Array<Array<string | number>>): string[] {
   const cells = [header, ...rows.map((r) => r.map(String))];
   const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
-  return cells.map((r) => "  " + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  "));
+  return cells.map((r) => `  ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ")}`);
 }
 
 const ms = (v: number | null): string => (v === null ? "-" : v.toFixed(1));
@@ -121,5 +121,5 @@ export function renderText(r: VerifyReport): string {
     rateLine("delivered (first deliveries)", r.throughput.delivered),
     ...timelineRows(r.timeline),
   ];
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }

@@ -1,12 +1,12 @@
 import { redactUrl } from "../config/env";
-import { VerifySettings } from "../config/verify-settings";
-import { publicRunRecord, RunRecord } from "../runstate/record";
-import { LATENCY_PRECISION, StageLatencies } from "./latency";
-import { Ledger } from "./ledger";
-import { PublishCounters } from "./publish-counters";
-import { Throughput, TimelinePoint } from "./throughput";
-import { judge, Verdict } from "./verdict";
-import { WaitResult } from "./wait-for-deliveries";
+import type { VerifySettings } from "../config/verify-settings";
+import { publicRunRecord, type RunRecord } from "../runstate/record";
+import { LATENCY_PRECISION, type StageLatencies } from "./latency";
+import type { Ledger } from "./ledger";
+import type { PublishCounters } from "./publish-counters";
+import type { Throughput, TimelinePoint } from "./throughput";
+import { judge, type Verdict } from "./verdict";
+import type { WaitResult } from "./wait-for-deliveries";
 
 // Everything verify found, JSON-serialisable and free of secrets (the run
 // record goes through publicRunRecord, REDIS_URL through redactUrl).

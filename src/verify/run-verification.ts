@@ -1,12 +1,12 @@
-import { VerifySettings } from "../config/verify-settings";
-import { Clock } from "../ports";
-import { RunStateStore } from "../runstate/store";
+import type { VerifySettings } from "../config/verify-settings";
+import type { Clock } from "../ports";
+import type { RunStateStore } from "../runstate/store";
 import { readStageLatencies } from "./latency";
 import { buildLedger, readLedgerInputs } from "./ledger";
 import { publishCounters } from "./publish-counters";
-import { buildReport, VerifyReport } from "./report";
+import { buildReport, type VerifyReport } from "./report";
 import { readTimeline, throughputOf } from "./throughput";
-import { Sleep, waitForDeliveries, WaitOptions } from "./wait-for-deliveries";
+import { type Sleep, waitForDeliveries, type WaitOptions } from "./wait-for-deliveries";
 
 export class RunNotFoundError extends Error {
   constructor(testId: string) {

@@ -1,5 +1,5 @@
-import { RunRecord } from "../runstate/record";
-import { RunStateStore } from "../runstate/store";
+import type { RunRecord } from "../runstate/record";
+import type { RunStateStore } from "../runstate/store";
 
 export interface TimelinePoint {
   // Unix epoch second.
@@ -34,8 +34,10 @@ export const MAX_DENSE_TIMELINE_SECONDS = 48 * 3600;
 export function buildTimeline(published: Series, deliveries: Series[]): TimelinePoint[] {
   const rows = new Map<number, TimelinePoint>();
   const at = (second: number): TimelinePoint => {
-    let p = rows.get(second);
-    if (p === undefined) rows.set(second, (p = { second, published: 0, delivered: 0 }));
+    const known = rows.get(second);
+    if (known !== undefined) return known;
+    const p = { second, published: 0, delivered: 0 };
+    rows.set(second, p);
     return p;
   };
   for (const [s, n] of published) at(s).published += n;

@@ -1,6 +1,6 @@
-import { PERCENTILES, VerifySettings } from "../config/verify-settings";
+import { PERCENTILES, type VerifySettings } from "../config/verify-settings";
 import { STAGES } from "../runstate/keys";
-import { VerifyReport } from "./report";
+import type { VerifyReport } from "./report";
 import { latencyValue } from "./verdict";
 
 // The verdict as gauge values and k6 threshold expressions, so k6 itself

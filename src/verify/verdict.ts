@@ -1,6 +1,6 @@
-import { LatencyLimit, Percentile } from "../config/verify-settings";
-import { Ledger } from "./ledger";
-import { StageLatencies, StageLatency } from "./latency";
+import type { LatencyLimit, Percentile } from "../config/verify-settings";
+import type { Ledger } from "./ledger";
+import type { StageLatencies, StageLatency } from "./latency";
 
 export interface Check {
   name: string;

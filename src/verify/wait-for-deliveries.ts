@@ -1,6 +1,6 @@
-import { Clock } from "../ports";
-import { RunRecord } from "../runstate/record";
-import { RunStateStore } from "../runstate/store";
+import type { Clock } from "../ports";
+import type { RunRecord } from "../runstate/record";
+import type { RunStateStore } from "../runstate/store";
 
 // Resolves after about ms milliseconds. In k6 a blocking sleep is fine: verify
 // awaits every Redis call before it sleeps, so nothing is pending meanwhile.

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AnyNode, ecmaVersion, parse } from "acorn";
+import { type AnyNode, type ecmaVersion, parse } from "acorn";
 import { full } from "acorn-walk";
 import { buildBundles } from "../support/bundle-build";
 

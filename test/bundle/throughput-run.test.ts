@@ -1,14 +1,14 @@
 import { strict as assert } from "node:assert";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, Server } from "node:http";
-import { AddressInfo } from "node:net";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { NodeRedisPort } from "../../adapters/node/redis";
+import type { NodeRedisPort } from "../../adapters/node/redis";
 import { RunStateStore } from "../../src/runstate/store";
 import { buildBundles, ROOT, run } from "../support/bundle-build";
-import { OutpostStandin, startOutpostStandin } from "../support/outpost-standin";
-import { connectRedis, RedisServer, startRedis } from "../support/redis-server";
+import { type OutpostStandin, startOutpostStandin } from "../support/outpost-standin";
+import { connectRedis, type RedisServer, startRedis } from "../support/redis-server";
 
 const KEY = "admin-key-do-not-print";
 const SHIM = join(ROOT, "test/support/k6-shim");

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { allPanels, concreteQuery, loadDashboards, queriesOf } from "./support/dashboards";
-import { PrometheusServer, startPrometheus } from "./support/prometheus";
+import { type PrometheusServer, startPrometheus } from "./support/prometheus";
 
 const EXPECTED = ["dependencies.json", "k6.json", "mock-webhook.json", "outpost-components.json", "outpost-internals.json"];
 

@@ -2,13 +2,13 @@ import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pushTimeseries } from "prometheus-remote-write";
-import { NodeRedisPort } from "../../adapters/node/redis";
+import type { NodeRedisPort } from "../../adapters/node/redis";
 import { verdictMetricNames } from "../../src/verify/verdict-metrics";
-import { createRun, deliver, MockProcess, post, startMock } from "../mock-webhook/fixtures";
+import { createRun, deliver, type MockProcess, post, startMock } from "../mock-webhook/fixtures";
 import { outpostDelivery } from "../mock-webhook/outpost-request";
-import { connectRedis, RedisServer, startRedis } from "../support/redis-server";
-import { concreteQuery, loadDashboards, PanelQuery, queriesOf } from "./support/dashboards";
-import { PrometheusServer, startPrometheus } from "./support/prometheus";
+import { connectRedis, type RedisServer, startRedis } from "../support/redis-server";
+import { concreteQuery, loadDashboards, type PanelQuery, queriesOf } from "./support/dashboards";
+import { type PrometheusServer, startPrometheus } from "./support/prometheus";
 
 const ROOT = join(__dirname, "../..");
 const TEST_ID = "infra-dash";

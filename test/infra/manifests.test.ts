@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { load } from "js-yaml";
 import { readThroughputSettings } from "../../src/config/throughput-settings";
-import { containersOf, K8sObject, parseObjects, renderKustomization, schemaProblems } from "./support/kubernetes";
+import { containersOf, type K8sObject, parseObjects, renderKustomization, schemaProblems } from "./support/kubernetes";
 import { runToolOk } from "./support/tools";
 
 const ROOT = join(__dirname, "../..");

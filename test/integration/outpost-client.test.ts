@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { NodeHttpPort } from "../../adapters/node/http";
 import { OutpostClient, OutpostError } from "../../src/outpost/client";
 import { freePort } from "../support/redis-server";
-import { OutpostStandin, startOutpostStandin } from "../support/outpost-standin";
+import { type OutpostStandin, startOutpostStandin } from "../support/outpost-standin";
 
 const KEY = "admin-key-do-not-print";
 

@@ -1,17 +1,17 @@
 import { strict as assert } from "node:assert";
 import { NodeHttpPort } from "../../adapters/node/http";
-import { ConfigError, Env } from "../../src/config/env";
-import { readThroughputSettings, ThroughputSettings } from "../../src/config/throughput-settings";
+import { ConfigError, type Env } from "../../src/config/env";
+import { readThroughputSettings, type ThroughputSettings } from "../../src/config/throughput-settings";
 import { OutpostClient } from "../../src/outpost/client";
 import { createPayloadFactory } from "../../src/publish/payload";
 import { preflight } from "../../src/publish/preflight";
 import { provisionRun } from "../../src/publish/provision";
-import { errorKind, EventOutcome, publishEvent, publishRunOf, PublishDeps } from "../../src/publish/publish-event";
-import { Clock } from "../../src/ports";
+import { errorKind, type EventOutcome, publishEvent, publishRunOf, type PublishDeps } from "../../src/publish/publish-event";
+import type { Clock } from "../../src/ports";
 import { destinationIndexes, eventId, tenantId, tenantOfSeq } from "../../src/runstate/identity";
-import { RunRecord } from "../../src/runstate/record";
+import type { RunRecord } from "../../src/runstate/record";
 import { RunStateStore } from "../../src/runstate/store";
-import { OutpostStandin, startOutpostStandin } from "../support/outpost-standin";
+import { type OutpostStandin, startOutpostStandin } from "../support/outpost-standin";
 import { freePort, withRedis } from "../support/redis-server";
 
 const KEY = "admin-key-do-not-print";

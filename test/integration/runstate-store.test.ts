@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import { percentileMs } from "../../src/runstate/histogram";
 import { destinationIndexes, eventId, tenantOfSeq } from "../../src/runstate/identity";
-import { RunRecord } from "../../src/runstate/record";
-import { DestinationLedger, RunStateStore } from "../../src/runstate/store";
+import type { RunRecord } from "../../src/runstate/record";
+import { type DestinationLedger, RunStateStore } from "../../src/runstate/store";
 import { withRedis } from "../support/redis-server";
 import { testRunRecord } from "../support/run-record";
 

@@ -1,15 +1,15 @@
 import { strict as assert } from "node:assert";
-import { readVerifySettings, VerifySettings } from "../../src/config/verify-settings";
-import { Clock } from "../../src/ports";
+import { readVerifySettings, type VerifySettings } from "../../src/config/verify-settings";
+import type { Clock } from "../../src/ports";
 import { RELATIVE_PRECISION } from "../../src/runstate/histogram";
-import { RunRecord } from "../../src/runstate/record";
+import type { RunRecord } from "../../src/runstate/record";
 import { RunStateStore } from "../../src/runstate/store";
-import { VerifyReport } from "../../src/verify/report";
+import type { VerifyReport } from "../../src/verify/report";
 import { RunNotFoundError, runVerification } from "../../src/verify/run-verification";
-import { Sleep } from "../../src/verify/wait-for-deliveries";
+import type { Sleep } from "../../src/verify/wait-for-deliveries";
 import { withRedis } from "../support/redis-server";
 import { testRunRecord } from "../support/run-record";
-import { publishAndDeliver as script, Timing } from "../support/scripted-run";
+import { publishAndDeliver as script, type Timing } from "../support/scripted-run";
 
 // A clock that only moves when verify sleeps; each sleep may first let a
 // scripted "world" write receipts, as the mock would meanwhile.

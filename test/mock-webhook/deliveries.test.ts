@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
-import { NodeRedisPort } from "../../adapters/node/redis";
+import type { NodeRedisPort } from "../../adapters/node/redis";
 import { destinationIndexes, eventId, tenantOfSeq } from "../../src/runstate/identity";
-import { connectRedis, RedisServer, startRedis } from "../support/redis-server";
-import { createRun, deliver, getJson, inParallel, metric, MockProcess, post, secretOf, startMock } from "./fixtures";
+import { connectRedis, type RedisServer, startRedis } from "../support/redis-server";
+import { createRun, deliver, getJson, inParallel, metric, type MockProcess, post, secretOf, startMock } from "./fixtures";
 import { outpostDelivery } from "./outpost-request";
 
 describe("mock webhook process: recording deliveries", function () {
@@ -99,7 +99,10 @@ describe("mock webhook process: recording deliveries", function () {
     const chunked = await fetch(`${mock.url}${big.path}`, {
       method: "POST",
       headers: big.headers,
-      body: new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode(big.body)), c.close()) }),
+      body: new ReadableStream({ start: (c) => {
+          c.enqueue(new TextEncoder().encode(big.body));
+          c.close();
+        } }),
       duplex: "half",
     } as RequestInit);
     assert.equal(chunked.status, 413, "a body without content-length is cut at the limit too");

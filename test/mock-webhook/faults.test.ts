@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
-import { NodeRedisPort } from "../../adapters/node/redis";
-import { connectRedis, RedisServer, startRedis } from "../support/redis-server";
-import { createRun, deliver, getJson, inParallel, metric, MockProcess, startMock } from "./fixtures";
+import type { NodeRedisPort } from "../../adapters/node/redis";
+import { connectRedis, type RedisServer, startRedis } from "../support/redis-server";
+import { createRun, deliver, getJson, inParallel, metric, type MockProcess, startMock } from "./fixtures";
 
 const put = (mock: MockProcess, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> =>
   getJson(mock, "/control/faults", { method: "PUT", body: JSON.stringify(body) });

@@ -1,7 +1,7 @@
-import { ChildProcess, spawn } from "node:child_process";
-import { RedisPort } from "../../src/ports";
-import { destinationId, destinationPath, RunShape, tenantId } from "../../src/runstate/identity";
-import { RunRecord } from "../../src/runstate/record";
+import { type ChildProcess, spawn } from "node:child_process";
+import type { RedisPort } from "../../src/ports";
+import { destinationId, destinationPath, type RunShape, tenantId } from "../../src/runstate/identity";
+import type { RunRecord } from "../../src/runstate/record";
 import { RunStateStore } from "../../src/runstate/store";
 import { freePort } from "../support/redis-server";
 import { outpostDelivery } from "./outpost-request";

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
-import { AddressInfo } from "node:net";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 
 // STAND-IN for Outpost v1.2.0, which cannot be installed here. It answers the
 // few routes the throughput scenario calls, as ../shared/outpost-facts.md §1-2

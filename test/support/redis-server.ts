@@ -1,7 +1,7 @@
-import { ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createConnection } from "node:net";
 import { NodeRedisPort } from "../../adapters/node/redis";
-import { RunRecord } from "../../src/runstate/record";
+import type { RunRecord } from "../../src/runstate/record";
 import { RunStateStore } from "../../src/runstate/store";
 
 // A throwaway real redis-server per test file, on a free loopback port.

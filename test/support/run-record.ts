@@ -1,5 +1,5 @@
 import { destinationCount, destinationId, tenantId } from "../../src/runstate/identity";
-import { RunRecord } from "../../src/runstate/record";
+import type { RunRecord } from "../../src/runstate/record";
 
 // A run record for tests: T tenants x D destinations, secrets included (as the real one has).
 export function testRunRecord(testId: string, tenants: number, destinationsPerTenant: number, over: Partial<RunRecord> = {}): RunRecord {

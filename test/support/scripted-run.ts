@@ -1,6 +1,6 @@
 import { destinationIndexes, tenantOfSeq } from "../../src/runstate/identity";
-import { RunRecord } from "../../src/runstate/record";
-import { RunStateStore } from "../../src/runstate/store";
+import type { RunRecord } from "../../src/runstate/record";
+import type { RunStateStore } from "../../src/runstate/store";
 
 // Stage latencies (ms) of one event at one destination.
 export interface Timing {

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { emptyHistogram, GAMMA, Histogram, percentileMs, RELATIVE_PRECISION } from "../../src/runstate/histogram";
+import { emptyHistogram, GAMMA, type Histogram, percentileMs, RELATIVE_PRECISION } from "../../src/runstate/histogram";
 import { stageLatency } from "../../src/verify/latency";
 
 // Test oracle: the bucketing rule of LUA_RECORD_HISTOGRAM (the real encoder is

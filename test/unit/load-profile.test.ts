@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { parseDurationMs } from "../../src/config/env";
 import { readThroughputSettings } from "../../src/config/throughput-settings";
-import { plannedEvents, RampingArrivalRate, scenarioForLoad } from "../../src/publish/load-profile";
+import { plannedEvents, type RampingArrivalRate, scenarioForLoad } from "../../src/publish/load-profile";
 import { throughputOptions } from "../../src/publish/throughput-options";
 
 function ramping(env: Record<string, string>): RampingArrivalRate {

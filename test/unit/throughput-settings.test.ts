@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { Env } from "../../src/config/env";
+import type { Env } from "../../src/config/env";
 import { publicThroughputSettings, readThroughputSettings } from "../../src/config/throughput-settings";
 import { configErrorOf } from "../support/config-error";
 

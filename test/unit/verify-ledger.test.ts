@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
-import { DestinationLedger } from "../../src/runstate/store";
-import { buildLedger, DestinationInputs, LedgerInputs } from "../../src/verify/ledger";
+import type { DestinationLedger } from "../../src/runstate/store";
+import { buildLedger, type DestinationInputs, type LedgerInputs } from "../../src/verify/ledger";
 import { testRunRecord } from "../support/run-record";
 
 // One destination as Redis would hold it, with counters consistent with the bitmaps

@@ -1,12 +1,12 @@
 import { strict as assert } from "node:assert";
-import { readVerifySettings, VerifySettings } from "../../src/config/verify-settings";
-import { emptyHistogram, Histogram } from "../../src/runstate/histogram";
-import { DestinationLedger } from "../../src/runstate/store";
-import { StageLatencies, stageLatency } from "../../src/verify/latency";
-import { buildLedger, LedgerInputs } from "../../src/verify/ledger";
+import { readVerifySettings, type VerifySettings } from "../../src/config/verify-settings";
+import { emptyHistogram, type Histogram } from "../../src/runstate/histogram";
+import type { DestinationLedger } from "../../src/runstate/store";
+import { type StageLatencies, stageLatency } from "../../src/verify/latency";
+import { buildLedger, type LedgerInputs } from "../../src/verify/ledger";
 import { publishCounters } from "../../src/verify/publish-counters";
 import { renderText } from "../../src/verify/render-text";
-import { buildReport, VerifyReport } from "../../src/verify/report";
+import { buildReport, type VerifyReport } from "../../src/verify/report";
 import { buildTimeline, MAX_DENSE_TIMELINE_SECONDS, throughputOf } from "../../src/verify/throughput";
 import { judge } from "../../src/verify/verdict";
 import { verdictMetricNames, verdictMetricValues, verdictThresholds } from "../../src/verify/verdict-metrics";
@@ -169,6 +169,6 @@ describe("report and its text rendering", () => {
     const text = renderText(report(settings(), ledger));
     assert.match(text, /VERDICT: FAIL \(VOID RUN\)/);
     assert.match(text, /FAIL ledger: VOID run: destination 0: 1 receipt/);
-    assert.match(text, /Missing \(never delivered, no injected fault\): 1\n  vrd_4@d0/);
+    assert.match(text, /Missing \(never delivered, no injected fault\): 1\n {2}vrd_4@d0/);
   });
 });
