@@ -23,7 +23,9 @@ const flavours = {
 const flavourName = process.env.K6_REDIS || "xk6";
 const flavour = flavours[flavourName];
 if (!flavour) {
-  console.error(`K6_REDIS=${JSON.stringify(flavourName)} is invalid: expected one of ${Object.keys(flavours).join(", ")}`);
+  console.error(
+    `K6_REDIS=${JSON.stringify(flavourName)} is invalid: expected one of ${Object.keys(flavours).join(", ")}`,
+  );
   process.exit(2);
 }
 
@@ -49,7 +51,10 @@ module.exports = {
       {
         test: /\.ts$/,
         exclude: /node_modules/,
-        use: { loader: "babel-loader", options: { presets: [...flavour.presets, "@babel/preset-typescript"], babelrc: false, configFile: false } },
+        use: {
+          loader: "babel-loader",
+          options: { presets: [...flavour.presets, "@babel/preset-typescript"], babelrc: false, configFile: false },
+        },
       },
     ],
   },

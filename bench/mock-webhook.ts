@@ -19,7 +19,15 @@ const env = process.env;
 const DURATION_S = readDurationMs(env, "BENCH_DURATION", "10s", 1000, 600_000) / 1000;
 const CONNECTIONS = readInt(env, "BENCH_CONNECTIONS", 64, 1, 4096);
 const RATE = readInt(env, "BENCH_RATE", 10_000, 1, 1_000_000);
-const WORKER_COUNTS = readString(env, "BENCH_WORKERS", "1,2", /^[1-9][0-9]?(,[1-9][0-9]?)*$/, "comma-separated worker counts, e.g. 1,2").split(",").map(Number);
+const WORKER_COUNTS = readString(
+  env,
+  "BENCH_WORKERS",
+  "1,2",
+  /^[1-9][0-9]?(,[1-9][0-9]?)*$/,
+  "comma-separated worker counts, e.g. 1,2",
+)
+  .split(",")
+  .map(Number);
 const SHAPE = { tenants: 16, destinationsPerTenant: 1 };
 // Linux's USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s.
 const CLOCK_TICKS_PER_S = 100;
@@ -44,7 +52,11 @@ interface Row {
 }
 
 function processTree(pid: number): number[] {
-  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(Number);
   return [pid, ...children];
 }
 
@@ -57,16 +69,29 @@ function cpuMs(pids: number[]): number {
 
 // Peak resident set (VmHWM), summed over the primary and its workers.
 function peakRssMiB(pids: number[]): number {
-  const hwm = (p: number): number => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0) / 1024;
+  const hwm = (p: number): number =>
+    Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0) / 1024;
   return Math.round(pids.reduce((sum, p) => sum + hwm(p), 0));
 }
 
-async function startServer(args: string[], extraEnv: Record<string, string>, workers: number): Promise<{ url: string; child: ChildProcess }> {
+async function startServer(
+  args: string[],
+  extraEnv: Record<string, string>,
+  workers: number,
+): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, args, { env: { ...env, ...extraEnv, MOCK_PORT: String(port), MOCK_HOST: "127.0.0.1" }, stdio: ["ignore", "ignore", "inherit"] });
+  const child = spawn(process.execPath, args, {
+    env: { ...env, ...extraEnv, MOCK_PORT: String(port), MOCK_HOST: "127.0.0.1" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
-    if ((await fetch(`${url}/healthz`).then((r) => r.status, () => 0)) === 200) {
+    if (
+      (await fetch(`${url}/healthz`).then(
+        (r) => r.status,
+        () => 0,
+      )) === 200
+    ) {
       // Every worker must be up before the clock starts.
       await new Promise((r) => setTimeout(r, 300 * workers));
       return { url, child };
@@ -79,7 +104,9 @@ async function startServer(args: string[], extraEnv: Record<string, string>, wor
 // Per destination the body and its signature are made once; per request only
 // the event id and the timestamps change, so the generator stays cheap.
 function requestFactory(testId: string): () => { path: string; headers: Record<string, string>; body: string } {
-  const templates = Array.from({ length: SHAPE.tenants }, (_, d) => outpostDelivery({ testId, seq: d, destination: d, secrets: [secretOf(d)] }));
+  const templates = Array.from({ length: SHAPE.tenants }, (_, d) =>
+    outpostDelivery({ testId, seq: d, destination: d, secrets: [secretOf(d)] }),
+  );
   let seq = 0;
   let stampMs = 0;
   let stamp = "";
@@ -88,7 +115,12 @@ function requestFactory(testId: string): () => { path: string; headers: Record<s
     const t = templates[s % SHAPE.tenants];
     const now = Date.now();
     if (now !== stampMs) [stampMs, stamp] = [now, rfc3339Nano(now)];
-    const headers = { ...t.headers, "x-outpost-event-id": eventId(testId, s), "x-outpost-timestamp-ms": stamp, [T0_HEADER]: String(now - 5) };
+    const headers = {
+      ...t.headers,
+      "x-outpost-event-id": eventId(testId, s),
+      "x-outpost-timestamp-ms": stamp,
+      [T0_HEADER]: String(now - 5),
+    };
     return { path: t.path, headers, body: t.body };
   };
 }
@@ -104,7 +136,11 @@ async function run(redis: NodeRedisPort, redisUrl: string, workers: number, mode
   const { record, store } = await createRun(redis, testId, SHAPE);
   const server = noop
     ? await startServer(["-e", NOOP_SERVER], {}, 1)
-    : await startServer(["build/mock-webhook/main.js"], { REDIS_URL: redisUrl, MOCK_WORKERS: String(workers) }, workers);
+    : await startServer(
+        ["build/mock-webhook/main.js"],
+        { REDIS_URL: redisUrl, MOCK_WORKERS: String(workers) },
+        workers,
+      );
   const pids = processTree(server.child.pid as number);
   const next = requestFactory(testId);
   await redis.command(["CONFIG", "RESETSTAT"]);
@@ -132,7 +168,12 @@ async function run(redis: NodeRedisPort, redisUrl: string, workers: number, mode
     ok: result["2xx"],
     non2xx: result.non2xx,
     errors: result.errors,
-    recorded: noop ? "-" : await recorded(store, record.destinations.map((d) => d.index)),
+    recorded: noop
+      ? "-"
+      : await recorded(
+          store,
+          record.destinations.map((d) => d.index),
+        ),
     serverCpuUsPerReq: Math.round(cpuUs / Math.max(1, result["2xx"])),
     redisUsPerEvalsha: noop ? "-" : await evalshaUsPerCall(redis),
     peakRssMiB: peak,
@@ -150,13 +191,18 @@ async function main(): Promise<void> {
   const redis = await NodeRedisPort.connect(server.url);
   const rows: Row[] = [];
   try {
-    for (const workers of [0, ...WORKER_COUNTS]) for (const mode of ["rate", "max"] as const) rows.push(await run(redis, server.url, workers, mode));
+    for (const workers of [0, ...WORKER_COUNTS])
+      for (const mode of ["rate", "max"] as const) rows.push(await run(redis, server.url, workers, mode));
   } finally {
     await redis.close();
     await server.stop();
   }
-  console.log(`\n$ BENCH_DURATION=${DURATION_S}s BENCH_CONNECTIONS=${CONNECTIONS} BENCH_RATE=${RATE} BENCH_WORKERS=${WORKER_COUNTS.join(",")} npm run bench:mock`);
-  console.log(`node ${process.version}, ${SHAPE.tenants} destinations, 2 KiB signed bodies, ${RATE * DURATION_S} requests per run, latencies in ms (autocannon)\n`);
+  console.log(
+    `\n$ BENCH_DURATION=${DURATION_S}s BENCH_CONNECTIONS=${CONNECTIONS} BENCH_RATE=${RATE} BENCH_WORKERS=${WORKER_COUNTS.join(",")} npm run bench:mock`,
+  );
+  console.log(
+    `node ${process.version}, ${SHAPE.tenants} destinations, 2 KiB signed bodies, ${RATE * DURATION_S} requests per run, latencies in ms (autocannon)\n`,
+  );
   console.table(rows);
   const mismatched = rows.filter((r) => typeof r.recorded === "number" && r.recorded !== r.ok);
   if (mismatched.length > 0) {

@@ -23,12 +23,20 @@ async function main(): Promise<void> {
   await withThrowawayRun(rec, async (store) => {
     const seqs = Array.from({ length: n }, (_, i) => i);
     const r0 = performance.now();
-    await mapLimit(seqs, inFlight, (seq) => store.recordPublishAccepted(rec, { seq, t0Ms: rec.startedAtMs + 1, t2Ms: rec.startedAtMs + 3 }));
+    await mapLimit(seqs, inFlight, (seq) =>
+      store.recordPublishAccepted(rec, { seq, t0Ms: rec.startedAtMs + 1, t2Ms: rec.startedAtMs + 3 }),
+    );
     const r1 = performance.now();
     const accepted = (await store.counters(store.keys.publish)).accepted;
-    console.log(`command: npx ts-node --transpile-only bench/publish-path.ts ${n} ${rec.shape.tenants} ${rec.shape.destinationsPerTenant} ${bytes} ${inFlight}`);
-    console.log(`payload: ${n} x ${bytes} bytes (${length} total) in ${(p1 - p0).toFixed(0)} ms = ${(((p1 - p0) * 1e6) / n).toFixed(0)} ns per event`);
-    console.log(`recordPublishAccepted: ${accepted} events in ${(r1 - r0).toFixed(0)} ms = ${Math.round((n * 1000) / (r1 - r0))} events/s (one redis-server, ${inFlight} in flight)`);
+    console.log(
+      `command: npx ts-node --transpile-only bench/publish-path.ts ${n} ${rec.shape.tenants} ${rec.shape.destinationsPerTenant} ${bytes} ${inFlight}`,
+    );
+    console.log(
+      `payload: ${n} x ${bytes} bytes (${length} total) in ${(p1 - p0).toFixed(0)} ms = ${(((p1 - p0) * 1e6) / n).toFixed(0)} ns per event`,
+    );
+    console.log(
+      `recordPublishAccepted: ${accepted} events in ${(r1 - r0).toFixed(0)} ms = ${Math.round((n * 1000) / (r1 - r0))} events/s (one redis-server, ${inFlight} in flight)`,
+    );
   });
 }
 

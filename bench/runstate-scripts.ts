@@ -26,18 +26,31 @@ async function main(): Promise<void> {
     const u1 = await evalshaUsec(redis);
     const first = (seq: number): number => (seq % rec.shape.tenants) * rec.shape.destinationsPerTenant;
     await mapLimit(seqs, 200, (seq) =>
-      store.recordReceipt(rec, { destination: first(seq), seq, t0Ms: t, taMs: t + 8 + (seq % 50), t3Ms: t + 10 + (seq % 70), signature: "ok" }),
+      store.recordReceipt(rec, {
+        destination: first(seq),
+        seq,
+        t0Ms: t,
+        taMs: t + 8 + (seq % 50),
+        t3Ms: t + 10 + (seq % 70),
+        signature: "ok",
+      }),
     );
     const u2 = await evalshaUsec(redis);
     const dups = seqs.filter((s) => s % 10 === 0);
-    await mapLimit(dups, 200, (seq) => store.recordReceipt(rec, { destination: first(seq), seq, t3Ms: t + 90, signature: "ok" }));
+    await mapLimit(dups, 200, (seq) =>
+      store.recordReceipt(rec, { destination: first(seq), seq, t3Ms: t + 90, signature: "ok" }),
+    );
     const u3 = await evalshaUsec(redis);
     console.log(`$ npm run bench:scripts -- ${n} ${rec.shape.tenants} ${rec.shape.destinationsPerTenant}`);
-    console.log(`redis-server ${String(await redis.command(["INFO", "server"])).match(/redis_version:(\S+)/)?.[1]}, ${n} events (e.g. ${eventId(rec.testId, n - 1)}), Redis time per call:`);
+    console.log(
+      `redis-server ${String(await redis.command(["INFO", "server"])).match(/redis_version:(\S+)/)?.[1]}, ${n} events (e.g. ${eventId(rec.testId, n - 1)}), Redis time per call:`,
+    );
     console.log(`  PUBLISH_ACCEPTED          ${((u1 - u0) / n).toFixed(1)} µs`);
     console.log(`  RECEIPT (first delivery)  ${((u2 - u1) / n).toFixed(1)} µs`);
     console.log(`  RECEIPT (duplicate)       ${((u3 - u2) / dups.length).toFixed(1)} µs`);
-    console.log(`  => one Redis core records about ${Math.floor(1e6 / ((u2 - u0) / n))} events/s delivered to one destination each`);
+    console.log(
+      `  => one Redis core records about ${Math.floor(1e6 / ((u2 - u0) / n))} events/s delivered to one destination each`,
+    );
   });
 }
 

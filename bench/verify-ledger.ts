@@ -14,19 +14,27 @@ async function main(): Promise<void> {
   await withThrowawayRun(rec, async (store, redis) => {
     const bytes = Math.ceil(n / rec.shape.tenants / 8);
     const full = "\xff".repeat(bytes);
-    for (let t = 0; t < rec.shape.tenants; t++) await redis.client.sendCommand(["SETRANGE", store.keys.accepted(t), "0", Buffer.from(full, "latin1")]);
+    for (let t = 0; t < rec.shape.tenants; t++)
+      await redis.client.sendCommand(["SETRANGE", store.keys.accepted(t), "0", Buffer.from(full, "latin1")]);
     for (const d of rec.destinations) {
       await redis.client.sendCommand(["SETRANGE", store.keys.receipts(d.index), "0", Buffer.from(full, "latin1")]);
-      for (let i = 0; i < bytes; i += 1000) await redis.command(["SETBIT", store.keys.receipts(d.index), i * 8 + (d.index % 8), 0]);
+      for (let i = 0; i < bytes; i += 1000)
+        await redis.command(["SETBIT", store.keys.receipts(d.index), i * 8 + (d.index % 8), 0]);
     }
     const t0 = performance.now();
     const p = await store.progress(rec);
     const t1 = performance.now();
     const ledger = buildLedger(rec, await readLedgerInputs(store, rec, 20, 11), 20);
     const t2 = performance.now();
-    console.log(`command: npx ts-node --transpile-only bench/verify-ledger.ts ${n} ${rec.shape.tenants} ${rec.shape.destinationsPerTenant}`);
-    console.log(`${n} events, ${rec.destinations.length} destinations, ${ledger.totals.accepted} expected deliveries (${p.expected} by progress), ${ledger.totals.missing} missing`);
-    console.log(`progress poll: ${(t1 - t0).toFixed(1)} ms; full ledger: ${(t2 - t1).toFixed(1)} ms (${((t2 - t1) / rec.destinations.length).toFixed(1)} ms per destination)`);
+    console.log(
+      `command: npx ts-node --transpile-only bench/verify-ledger.ts ${n} ${rec.shape.tenants} ${rec.shape.destinationsPerTenant}`,
+    );
+    console.log(
+      `${n} events, ${rec.destinations.length} destinations, ${ledger.totals.accepted} expected deliveries (${p.expected} by progress), ${ledger.totals.missing} missing`,
+    );
+    console.log(
+      `progress poll: ${(t1 - t0).toFixed(1)} ms; full ledger: ${(t2 - t1).toFixed(1)} ms (${((t2 - t1) / rec.destinations.length).toFixed(1)} ms per destination)`,
+    );
   });
 }
 

@@ -8,7 +8,12 @@ const MAX_CONTROL_BODY = 64 * 1024;
 
 // GET shows the faults in force; PUT merges the given fields into them;
 // DELETE turns every fault off. Changes reach all workers before the answer.
-export async function handleFaultControl(faults: Faults, coordinator: Coordinator, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleFaultControl(
+  faults: Faults,
+  coordinator: Coordinator,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   if (req.method === "GET") return sendJson(res, 200, faultsToJson(faults.config));
   if (req.method === "DELETE") {
     await coordinator.applyFaults(NO_FAULTS);

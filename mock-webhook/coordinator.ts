@@ -36,7 +36,8 @@ export class WorkerCoordinator implements Coordinator {
     new AggregatorRegistry();
     process.on("message", (msg: unknown) => {
       if (!isOltMessage<ToWorker>(msg)) return;
-      if (msg.type === "olt:reply") this.replies.settle(msg.id, msg.error === undefined ? msg.body ?? "" : new Error(msg.error));
+      if (msg.type === "olt:reply")
+        this.replies.settle(msg.id, msg.error === undefined ? (msg.body ?? "") : new Error(msg.error));
       else if (msg.type === "olt:faults:set") {
         faults.set(msg.config);
         this.send({ type: "olt:faults:applied", id: msg.id });

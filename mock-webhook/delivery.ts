@@ -1,5 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { destinationCount, parseDestinationPath, parseEventId, T0_HEADER, tenantOfDestination, tenantOfSeq } from "../src/runstate/identity";
+import {
+  destinationCount,
+  parseDestinationPath,
+  parseEventId,
+  T0_HEADER,
+  tenantOfDestination,
+  tenantOfSeq,
+} from "../src/runstate/identity";
 import type { SignatureStatus } from "../src/runstate/store";
 import type { Faults } from "./faults";
 import type { Holds } from "./holds";
@@ -41,7 +48,12 @@ function place(run: CachedRun, testId: string, destination: number, eventIdText:
 // POST /webhook/:testId/:destination. Every answer that tells Outpost "done"
 // (2xx) is sent only after Redis holds the receipt; a Redis failure rejects
 // and the caller answers 503 so Outpost retries.
-export async function handleDelivery(deps: DeliveryDeps, req: IncomingMessage, res: ServerResponse, t3Ms: number): Promise<void> {
+export async function handleDelivery(
+  deps: DeliveryDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  t3Ms: number,
+): Promise<void> {
   const target = parseDestinationPath(req.url ?? "");
   if (target === null) return sendError(res, 404, "expected POST /webhook/<TEST_ID>/<destination index>");
   const eventIdText = header(req, "x-outpost-event-id");
@@ -86,7 +98,14 @@ export async function handleDelivery(deps: DeliveryDeps, req: IncomingMessage, r
   const fault = rejectSignature ? { kind: "signature" as const } : deps.faults.decide();
 
   if (fault.kind === "none") {
-    const first = await store.recordReceipt(record, { destination, seq, t3Ms, taMs: seen.taMs, t0Ms: seen.t0Ms, signature });
+    const first = await store.recordReceipt(record, {
+      destination,
+      seq,
+      t3Ms,
+      taMs: seen.taMs,
+      t0Ms: seen.t0Ms,
+      signature,
+    });
     const outcome = first ? "first" : "duplicate";
     m.receipts.inc({ outcome });
     remember(outcome, 200, signature);

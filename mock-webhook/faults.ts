@@ -82,11 +82,13 @@ export function faultsFromJson(body: string, base: FaultConfig): FaultConfig {
   } catch {
     throw new ConfigError("request body is invalid: expected a JSON object");
   }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new ConfigError("request body is invalid: expected a JSON object");
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
+    throw new ConfigError("request body is invalid: expected a JSON object");
   const jsonKeys = Object.values(JSON_NAMES);
   const env: Env = {};
   for (const [k, v] of Object.entries(parsed)) {
-    if (!jsonKeys.includes(k)) throw new ConfigError(`${k} is not a fault setting: expected one of ${jsonKeys.join(", ")}`);
+    if (!jsonKeys.includes(k))
+      throw new ConfigError(`${k} is not a fault setting: expected one of ${jsonKeys.join(", ")}`);
     env[k] = Array.isArray(v) ? v.join(",") : String(v);
   }
   return readFaults(env, JSON_NAMES, base);
@@ -122,7 +124,8 @@ export class Faults {
   decide(): FaultDecision {
     const c = this.current;
     const r = this.random();
-    if (r < c.errorRatio) return { kind: "error", status: c.errorStatuses[Math.floor(this.random() * c.errorStatuses.length)] };
+    if (r < c.errorRatio)
+      return { kind: "error", status: c.errorStatuses[Math.floor(this.random() * c.errorStatuses.length)] };
     if (r < c.errorRatio + c.timeoutRatio) return { kind: "timeout", holdMs: c.timeoutHoldMs };
     if (r < c.errorRatio + c.timeoutRatio + c.resetRatio) return { kind: "reset" };
     return { kind: "none" };

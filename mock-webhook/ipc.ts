@@ -13,20 +13,31 @@ export type ToWorker =
   | { type: "olt:shutdown" };
 
 export function isOltMessage<T extends { type: string }>(msg: unknown): msg is T {
-  return typeof msg === "object" && msg !== null && typeof (msg as { type?: unknown }).type === "string" && (msg as { type: string }).type.startsWith("olt:");
+  return (
+    typeof msg === "object" &&
+    msg !== null &&
+    typeof (msg as { type?: unknown }).type === "string" &&
+    (msg as { type: string }).type.startsWith("olt:")
+  );
 }
 
 // Requests over IPC awaiting an answer by id.
 export class PendingReplies<T> {
   private nextId = 0;
-  private readonly waiting = new Map<number, { resolve: (v: T) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private readonly waiting = new Map<
+    number,
+    { resolve: (v: T) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+  >();
 
   constructor(private readonly timeoutMs: number) {}
 
   request(send: (id: number) => void): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => this.settle(id, new Error(`no answer over IPC within ${this.timeoutMs} ms`)), this.timeoutMs);
+      const timer = setTimeout(
+        () => this.settle(id, new Error(`no answer over IPC within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
       this.waiting.set(id, { resolve, reject, timer });
       send(id);
     });

@@ -3,7 +3,8 @@ import { fail, parseDurationMs } from "../src/config/env";
 // Added response latency. Forms (durations as in 500ms, 2s):
 //   none | fixed:D | uniform:MIN,MAX | normal:MEAN,STDDEV | longtail:MEDIAN,P99
 // longtail is log-normal: most answers near MEDIAN, one in a hundred beyond P99.
-export const LATENCY_FORMS = "none, fixed:D, uniform:MIN,MAX, normal:MEAN,STDDEV or longtail:MEDIAN,P99 with durations like 20ms or 1.5s up to 10m";
+export const LATENCY_FORMS =
+  "none, fixed:D, uniform:MIN,MAX, normal:MEAN,STDDEV or longtail:MEDIAN,P99 with durations like 20ms or 1.5s up to 10m";
 
 export type Random = () => number;
 export type LatencySampler = (random: Random) => number;

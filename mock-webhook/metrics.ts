@@ -15,7 +15,9 @@ export interface MockMetrics {
 }
 
 // Sub-millisecond answers up to timeouts held for 10 s.
-const DURATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const DURATION_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
 
 // Give it prom-client's global registry: in cluster workers AggregatorRegistry collects from there.
 export function createMetrics(registry: Registry, recentEvents: () => number): MockMetrics {
@@ -31,12 +33,47 @@ export function createMetrics(registry: Registry, recentEvents: () => number): M
   });
   return {
     registry,
-    requests: new Counter({ name: `${METRIC_PREFIX}requests_total`, help: "HTTP requests answered, by route and status (none: connection closed without an answer)", labelNames: ["route", "status"], registers }),
-    receipts: new Counter({ name: `${METRIC_PREFIX}receipts_total`, help: "Deliveries recorded in Redis: first receipt of an event at a destination, or a duplicate", labelNames: ["outcome"], registers }),
-    faults: new Counter({ name: `${METRIC_PREFIX}faults_total`, help: "Deliveries answered with a fault and recorded as such (error, timeout, reset, signature)", labelNames: ["kind"], registers }),
-    signatures: new Counter({ name: `${METRIC_PREFIX}signatures_total`, help: "Signature checks of deliveries to known runs", labelNames: ["status"], registers }),
-    anomalies: new Counter({ name: `${METRIC_PREFIX}anomalies_total`, help: "Deliveries the run state cannot place (unknown run, bad event id, wrong tenant, destination out of range)", labelNames: ["reason"], registers }),
-    duration: new Histogram({ name: `${METRIC_PREFIX}request_duration_seconds`, help: "From request arrival to the end of the answer", labelNames: ["route"], buckets: DURATION_BUCKETS, registers }),
-    redisErrors: new Counter({ name: `${METRIC_PREFIX}redis_errors_total`, help: "Requests answered 503 because Redis failed or was unreachable", registers }),
+    requests: new Counter({
+      name: `${METRIC_PREFIX}requests_total`,
+      help: "HTTP requests answered, by route and status (none: connection closed without an answer)",
+      labelNames: ["route", "status"],
+      registers,
+    }),
+    receipts: new Counter({
+      name: `${METRIC_PREFIX}receipts_total`,
+      help: "Deliveries recorded in Redis: first receipt of an event at a destination, or a duplicate",
+      labelNames: ["outcome"],
+      registers,
+    }),
+    faults: new Counter({
+      name: `${METRIC_PREFIX}faults_total`,
+      help: "Deliveries answered with a fault and recorded as such (error, timeout, reset, signature)",
+      labelNames: ["kind"],
+      registers,
+    }),
+    signatures: new Counter({
+      name: `${METRIC_PREFIX}signatures_total`,
+      help: "Signature checks of deliveries to known runs",
+      labelNames: ["status"],
+      registers,
+    }),
+    anomalies: new Counter({
+      name: `${METRIC_PREFIX}anomalies_total`,
+      help: "Deliveries the run state cannot place (unknown run, bad event id, wrong tenant, destination out of range)",
+      labelNames: ["reason"],
+      registers,
+    }),
+    duration: new Histogram({
+      name: `${METRIC_PREFIX}request_duration_seconds`,
+      help: "From request arrival to the end of the answer",
+      labelNames: ["route"],
+      buckets: DURATION_BUCKETS,
+      registers,
+    }),
+    redisErrors: new Counter({
+      name: `${METRIC_PREFIX}redis_errors_total`,
+      help: "Requests answered 503 because Redis failed or was unreachable",
+      registers,
+    }),
   };
 }

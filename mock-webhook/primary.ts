@@ -41,7 +41,8 @@ export function runPrimary(settings: MockSettings): void {
   cluster.on("message", (worker: Worker, msg: unknown) => {
     if (!isOltMessage<ToPrimary>(msg)) return;
     if (msg.type === "olt:metrics") void answer(worker, msg.id, () => aggregator.clusterMetrics());
-    else if (msg.type === "olt:faults") void answer(worker, msg.id, async () => {
+    else if (msg.type === "olt:faults")
+      void answer(worker, msg.id, async () => {
         await broadcastFaults(msg.config);
         return "";
       });
@@ -62,7 +63,9 @@ export function runPrimary(settings: MockSettings): void {
     log("draining workers");
     for (const w of workers()) send(w, { type: "olt:shutdown" });
   };
-  cluster.on("listening", (worker, address) => log(`worker ${worker.process.pid} listening on http://${settings.host}:${address.port}`));
+  cluster.on("listening", (worker, address) =>
+    log(`worker ${worker.process.pid} listening on http://${settings.host}:${address.port}`),
+  );
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
 

@@ -44,7 +44,9 @@ export async function readRun(deps: ReadDeps, res: ServerResponse, testId: strin
   if (cached.record === null) return sendJson(res, 404, { testId, error: "no run record", anomalies });
   const { record, store } = cached;
   const deliveries: Record<string, number> = {};
-  const perDestination = await Promise.all(record.destinations.map((d) => store.counters(store.keys.destination(d.index))));
+  const perDestination = await Promise.all(
+    record.destinations.map((d) => store.counters(store.keys.destination(d.index))),
+  );
   for (const c of perDestination) addCounts(deliveries, c);
   const { destinations: _d, tenants: _t, ...run } = publicRunRecord(record);
   return sendJson(res, 200, {

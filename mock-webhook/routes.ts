@@ -15,7 +15,14 @@ export interface RouteDeps extends DeliveryDeps, ReadDeps {
 
 type Route = "webhook" | "events" | "runs" | "healthz" | "metrics" | "control" | "other";
 
-function dispatch(deps: RouteDeps, route: Route, req: IncomingMessage, res: ServerResponse, path: string, t3Ms: number): Promise<void> {
+function dispatch(
+  deps: RouteDeps,
+  route: Route,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  t3Ms: number,
+): Promise<void> {
   switch (route) {
     case "webhook":
       return handleDelivery(deps, req, res, t3Ms);
@@ -33,7 +40,13 @@ function dispatch(deps: RouteDeps, route: Route, req: IncomingMessage, res: Serv
     case "control":
       return handleFaultControl(deps.faults, deps.coordinator, req, res);
     case "other":
-      return Promise.resolve(sendError(res, 404, "see GET /healthz, /metrics, /events/:id, /runs/:testId, /control/faults; POST /webhook/:testId/:destination"));
+      return Promise.resolve(
+        sendError(
+          res,
+          404,
+          "see GET /healthz, /metrics, /events/:id, /runs/:testId, /control/faults; POST /webhook/:testId/:destination",
+        ),
+      );
   }
 }
 

@@ -19,7 +19,13 @@ export function readMockSettings(env: Env): MockSettings {
   return {
     ...readCommonSettings(env),
     port: readInt(env, "MOCK_PORT", 48080, 1, 65535),
-    host: readString(env, "MOCK_HOST", "127.0.0.1", /^[A-Za-z0-9.:-]+$/, "a host name or IP address such as 127.0.0.1 or 0.0.0.0"),
+    host: readString(
+      env,
+      "MOCK_HOST",
+      "127.0.0.1",
+      /^[A-Za-z0-9.:-]+$/,
+      "a host name or IP address such as 127.0.0.1 or 0.0.0.0",
+    ),
     workers: readInt(env, "MOCK_WORKERS", 1, 1, 64),
     maxBodyBytes: readInt(env, "MOCK_MAX_BODY", 1_048_576, 1, 64 * 1_048_576),
     requireSignature: readBool(env, "MOCK_REQUIRE_SIGNATURE", false),

@@ -13,5 +13,10 @@ export function checkSignature(body: Buffer, header: string | undefined, secret:
   if (header === undefined || header === "") return "missing";
   if (!header.startsWith("v0=")) return "bad";
   const expected = signBody(body, secret);
-  return header.slice(3).split(",").some((s) => s.trim() === expected) ? "ok" : "bad";
+  return header
+    .slice(3)
+    .split(",")
+    .some((s) => s.trim() === expected)
+    ? "ok"
+    : "bad";
 }

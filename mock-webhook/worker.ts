@@ -58,7 +58,9 @@ export async function runWorker(settings: MockSettings): Promise<void> {
     process.exit(0);
   };
 
-  const coordinator: Coordinator = cluster.isWorker ? new WorkerCoordinator(faults, () => void shutdown()) : new LocalCoordinator(register, faults);
+  const coordinator: Coordinator = cluster.isWorker
+    ? new WorkerCoordinator(faults, () => void shutdown())
+    : new LocalCoordinator(register, faults);
   const handle = requestHandler({
     redis,
     runs: new RunCache(redis, settings.runTtlSeconds),
@@ -71,12 +73,15 @@ export async function runWorker(settings: MockSettings): Promise<void> {
     requireSignature: settings.requireSignature,
     closing: () => closing,
   });
-  const server = createServer({ keepAliveTimeout: KEEP_ALIVE_MS, headersTimeout: KEEP_ALIVE_MS + 5_000 }, (req, res) => {
-    inFlight++;
-    void handle(req, res).finally(() => {
-      if (--inFlight === 0 && closing) drained();
-    });
-  });
+  const server = createServer(
+    { keepAliveTimeout: KEEP_ALIVE_MS, headersTimeout: KEEP_ALIVE_MS + 5_000 },
+    (req, res) => {
+      inFlight++;
+      void handle(req, res).finally(() => {
+        if (--inFlight === 0 && closing) drained();
+      });
+    },
+  );
   process.on("SIGTERM", () => void shutdown());
   process.on("SIGINT", () => void shutdown());
   server.listen(settings.port, settings.host, () => {

@@ -94,5 +94,7 @@ export async function teardown(data: SetupData): Promise<void> {
   const store = new RunStateStore(redis, data.run.testId, loaded.settings.runTtlSeconds);
   await store.markRunEnded(Date.now());
   const counts = await store.counters(store.keys.publish);
-  console.log(`TEST_ID=${data.run.testId} ended; publish counts ${JSON.stringify(counts)}; now run verify with TEST_ID=${data.run.testId}`);
+  console.log(
+    `TEST_ID=${data.run.testId} ended; publish counts ${JSON.stringify(counts)}; now run verify with TEST_ID=${data.run.testId}`,
+  );
 }

@@ -54,7 +54,9 @@ export async function setup(): Promise<VerifyReport> {
       (p) => {
         if (p.waitedMs - lastLog < PROGRESS_LOG_EVERY_MS) return;
         lastLog = p.waitedMs;
-        console.log(`verify ${settings.testId}: ${p.delivered} of ${p.expected} expected deliveries after ${Math.round(p.waitedMs / 1000)} s`);
+        console.log(
+          `verify ${settings.testId}: ${p.delivered} of ${p.expected} expected deliveries after ${Math.round(p.waitedMs / 1000)} s`,
+        );
       },
     );
   } catch (err) {

@@ -15,7 +15,8 @@ export class NodeRedisPort implements RedisPort {
       url,
       socket: {
         connectTimeout: 2000,
-        reconnectStrategy: (n: number, cause: Error) => (n >= (wasReady ? 20 : 3) ? cause : Math.min((n + 1) * 100, 1000)),
+        reconnectStrategy: (n: number, cause: Error) =>
+          n >= (wasReady ? 20 : 3) ? cause : Math.min((n + 1) * 100, 1000),
       },
     });
     client.on("error", () => undefined);

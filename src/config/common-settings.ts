@@ -11,7 +11,9 @@ export interface CommonSettings {
 export function readCommonSettings(env: Env): CommonSettings {
   return {
     redisUrl: readUrl(env, "REDIS_URL", "redis://127.0.0.1:6379", ["redis", "rediss"]),
-    runTtlSeconds: Math.round(readDurationMs(env, "RUN_TTL", `${DEFAULT_RUN_TTL_SECONDS}s`, 60_000, 90 * 24 * 3_600_000) / 1000),
+    runTtlSeconds: Math.round(
+      readDurationMs(env, "RUN_TTL", `${DEFAULT_RUN_TTL_SECONDS}s`, 60_000, 90 * 24 * 3_600_000) / 1000,
+    ),
   };
 }
 
@@ -28,6 +30,8 @@ export function readTestId(env: Env): string | null {
 // A fresh run name: sortable by time, unique enough across concurrent starts.
 export function generateTestId(nowMs: number, random: () => number): string {
   const d = new Date(nowMs).toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  const suffix = Math.floor(random() * 36 ** 4).toString(36).padStart(4, "0");
+  const suffix = Math.floor(random() * 36 ** 4)
+    .toString(36)
+    .padStart(4, "0");
   return `run-${d}-${suffix}`;
 }

@@ -33,7 +33,8 @@ export function readNumber(env: Env, name: string, def: number, min: number, max
   const v = raw(env, name);
   if (v === undefined) return def;
   const n = Number(v);
-  if (!/^-?(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(v) || !Number.isFinite(n) || n < min || n > max) fail(name, v, `a number from ${min} to ${max}`);
+  if (!/^-?(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(v) || !Number.isFinite(n) || n < min || n > max)
+    fail(name, v, `a number from ${min} to ${max}`);
   return n;
 }
 
@@ -74,7 +75,11 @@ export function readDurationMs(env: Env, name: string, def: string, minMs: numbe
   const v = raw(env, name) ?? def;
   const ms = parseDurationMs(v);
   if (ms === null || ms < minMs || ms > maxMs) {
-    fail(name, v, `a duration like 500ms, 30s, 5m or 1h30m between ${formatDuration(minMs)} and ${formatDuration(maxMs)}`);
+    fail(
+      name,
+      v,
+      `a duration like 500ms, 30s, 5m or 1h30m between ${formatDuration(minMs)} and ${formatDuration(maxMs)}`,
+    );
   }
   return ms as number;
 }
@@ -89,7 +94,8 @@ export function formatDuration(ms: number): string {
 export function readUrl(env: Env, name: string, def: string, schemes: readonly string[] = ["http", "https"]): string {
   const v = raw(env, name) ?? def;
   const m = /^([a-z][a-z0-9+.-]*):\/\/[^\s/?#]+(?:[/?#]\S*)?$/i.exec(v);
-  if (!m || !schemes.includes(m[1].toLowerCase())) fail(name, redactUrl(v), `a URL starting with ${schemes.map((s) => `${s}://`).join(" or ")}`);
+  if (!m || !schemes.includes(m[1].toLowerCase()))
+    fail(name, redactUrl(v), `a URL starting with ${schemes.map((s) => `${s}://`).join(" or ")}`);
   return v.replace(/\/+$/, "");
 }
 

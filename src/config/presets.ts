@@ -29,7 +29,11 @@ export type SettingsResult<T> = { ok: true; settings: T } | { ok: false; error: 
 
 // For k6 init code: options must exist even when a setting is bad, so the
 // error is kept and reported once, by setup, before any load.
-export function settingsFromEnv<T>(env: Env, presets: Record<string, Preset>, read: (env: Env) => T): SettingsResult<T> {
+export function settingsFromEnv<T>(
+  env: Env,
+  presets: Record<string, Preset>,
+  read: (env: Env) => T,
+): SettingsResult<T> {
   try {
     return { ok: true, settings: read(applyPreset(env, presets).env) };
   } catch (err) {

@@ -1,5 +1,17 @@
 import { type CommonSettings, readCommonSettings, readTestId } from "./common-settings";
-import { type Env, fail, formatDuration, readBool, readDurationMs, readEnum, readInt, readSecret, readString, readUrl, redactUrl } from "./env";
+import {
+  type Env,
+  fail,
+  formatDuration,
+  readBool,
+  readDurationMs,
+  readEnum,
+  readInt,
+  readSecret,
+  readString,
+  readUrl,
+  redactUrl,
+} from "./env";
 
 export const PROFILES = ["constant", "ramp", "spike", "soak", "step"] as const;
 export type Profile = (typeof PROFILES)[number];
@@ -60,7 +72,8 @@ function readLoad(env: Env): LoadSettings {
   const rate = readInt(env, "RATE", 10, 1, MAX_RATE);
   const durationMs = readDurationMs(env, "DURATION", "30s", 1000, 30 * DAY_MS);
   const warmupMs = readDurationMs(env, "WARMUP", "0s", 0, 30 * DAY_MS);
-  if (warmupMs >= durationMs) fail("WARMUP", env.WARMUP ?? "", `a duration shorter than DURATION (${formatDuration(durationMs)})`);
+  if (warmupMs >= durationMs)
+    fail("WARMUP", env.WARMUP ?? "", `a duration shorter than DURATION (${formatDuration(durationMs)})`);
   const startRate = readInt(env, "START_RATE", 0, 0, MAX_RATE);
   const defaultRampUp = profile === "soak" ? durationMs / 10 : durationMs / 2;
   const rampUpMs = readDurationMs(env, "RAMP_UP", formatDuration(Math.round(defaultRampUp)), 0, durationMs);
@@ -68,17 +81,42 @@ function readLoad(env: Env): LoadSettings {
   // The spike needs a 1s edge up and a 1s edge down inside DURATION.
   const spikeMaxMs = Math.max(1000, durationMs - 2000);
   const spikeMs = readDurationMs(env, "SPIKE_DURATION", formatDuration(Math.min(10_000, spikeMaxMs)), 1000, spikeMaxMs);
-  if (profile === "spike" && durationMs < spikeMs + 2000) fail("DURATION", formatDuration(durationMs), `at least ${formatDuration(spikeMs + 2000)} for SPIKE_DURATION=${formatDuration(spikeMs)}`);
+  if (profile === "spike" && durationMs < spikeMs + 2000)
+    fail(
+      "DURATION",
+      formatDuration(durationMs),
+      `at least ${formatDuration(spikeMs + 2000)} for SPIKE_DURATION=${formatDuration(spikeMs)}`,
+    );
   // Each step holds at least 2s, its first second being the edge from the step below.
-  const steps = readInt(env, "STEPS", Math.min(4, Math.max(2, Math.floor(durationMs / 2000))), 2, Math.max(2, Math.min(100, Math.floor(durationMs / 2000))));
-  if (profile === "step" && durationMs / steps < 2000) fail("DURATION", formatDuration(durationMs), `at least ${formatDuration(steps * 2000)} for STEPS=${steps}`);
+  const steps = readInt(
+    env,
+    "STEPS",
+    Math.min(4, Math.max(2, Math.floor(durationMs / 2000))),
+    2,
+    Math.max(2, Math.min(100, Math.floor(durationMs / 2000))),
+  );
+  if (profile === "step" && durationMs / steps < 2000)
+    fail("DURATION", formatDuration(durationMs), `at least ${formatDuration(steps * 2000)} for STEPS=${steps}`);
   const peak = profile === "spike" ? Math.max(rate, spikeRate) : Math.max(rate, startRate);
   // An iteration holds its VU for one publish round trip plus one Redis script:
   // size for 100 ms typical and allow up to 500 ms before k6 drops iterations.
   const preAllocatedVUs = readInt(env, "PRE_ALLOCATED_VUS", Math.max(2, Math.ceil(peak * 0.1)), 1, 1_000_000);
   const maxVUs = readInt(env, "MAX_VUS", Math.max(preAllocatedVUs, Math.ceil(peak * 0.5)), 1, 1_000_000);
-  if (maxVUs < preAllocatedVUs) fail("MAX_VUS", String(maxVUs), `an integer of at least PRE_ALLOCATED_VUS (${preAllocatedVUs})`);
-  return { profile, rate, durationMs, warmupMs, startRate, rampUpMs, spikeRate, spikeMs, steps, preAllocatedVUs, maxVUs };
+  if (maxVUs < preAllocatedVUs)
+    fail("MAX_VUS", String(maxVUs), `an integer of at least PRE_ALLOCATED_VUS (${preAllocatedVUs})`);
+  return {
+    profile,
+    rate,
+    durationMs,
+    warmupMs,
+    startRate,
+    rampUpMs,
+    spikeRate,
+    spikeMs,
+    steps,
+    preAllocatedVUs,
+    maxVUs,
+  };
 }
 
 function readThresholds(env: Env): ThresholdSettings {
@@ -105,7 +143,13 @@ export function readThroughputSettings(env: Env): ThroughputSettings {
     mockDestinationUrl: readUrl(env, "MOCK_DESTINATION_URL", mockUrl),
     tenants: readInt(env, "TENANTS", 1, 1, 100_000),
     destinationsPerTenant: readInt(env, "DESTINATIONS_PER_TENANT", 1, 1, MAX_DESTINATIONS_PER_TENANT),
-    topic: readString(env, "TOPIC", "loadtest.event", /^[A-Za-z0-9._:/-]{1,128}$/, "1 to 128 letters, digits or . _ : / -"),
+    topic: readString(
+      env,
+      "TOPIC",
+      "loadtest.event",
+      /^[A-Za-z0-9._:/-]{1,128}$/,
+      "1 to 128 letters, digits or . _ : / -",
+    ),
     retry: readBool(env, "RETRY", false),
     payloadBytes: readInt(env, "PAYLOAD_BYTES", 1024, 64, 1_048_576),
     publishTimeoutMs: readDurationMs(env, "PUBLISH_TIMEOUT", "10s", 100, 300_000),

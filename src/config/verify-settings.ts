@@ -47,7 +47,9 @@ function readLatencyLimits(env: Env): LatencyLimit[] {
 export function readVerifySettings(env: Env): VerifySettings {
   const testId = readTestId(env);
   if (testId === null) {
-    throw new ConfigError("TEST_ID is required for verify: expected the run's TEST_ID (1 to 48 letters, digits or '-') as printed by throughput");
+    throw new ConfigError(
+      "TEST_ID is required for verify: expected the run's TEST_ID (1 to 48 letters, digits or '-') as printed by throughput",
+    );
   }
   const graceMs = readDurationMs(env, "VERIFY_GRACE", "30s", 0, 24 * 3_600_000);
   const timeoutMs = readDurationMs(env, "VERIFY_TIMEOUT", "10m", 0, 24 * 3_600_000);

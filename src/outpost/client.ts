@@ -73,17 +73,32 @@ export class OutpostClient {
   ) {
     this.base = baseUrl.replace(/\/+$/, "");
     // An empty key suits Outpost without API_KEY ("VPC mode": every caller is admin).
-    this.headers = apiKey ? { "Content-Type": "application/json", Authorization: `Bearer ${apiKey}` } : { "Content-Type": "application/json" };
+    this.headers = apiKey
+      ? { "Content-Type": "application/json", Authorization: `Bearer ${apiKey}` }
+      : { "Content-Type": "application/json" };
   }
 
   private send(method: HttpRequest["method"], path: string, name: string, body?: string): Promise<HttpResponse> {
-    return this.http.request({ method, url: `${this.base}${path}`, headers: this.headers, body, timeoutMs: this.timeoutMs, name });
+    return this.http.request({
+      method,
+      url: `${this.base}${path}`,
+      headers: this.headers,
+      body,
+      timeoutMs: this.timeoutMs,
+      name,
+    });
   }
 
   async health(): Promise<void> {
     const res = await this.send("GET", "/healthz", "outpost healthz");
-    if (res.status === 0) throw new OutpostError(`Outpost at ${redactUrl(this.base)} is unreachable (${errorMessage(res)}): check OUTPOST_URL`);
-    if (res.status !== 200) throw new OutpostError(`Outpost at ${redactUrl(this.base)} is not healthy: ${errorMessage(res)} ${res.body.slice(0, 200)}`.trim());
+    if (res.status === 0)
+      throw new OutpostError(
+        `Outpost at ${redactUrl(this.base)} is unreachable (${errorMessage(res)}): check OUTPOST_URL`,
+      );
+    if (res.status !== 200)
+      throw new OutpostError(
+        `Outpost at ${redactUrl(this.base)} is not healthy: ${errorMessage(res)} ${res.body.slice(0, 200)}`.trim(),
+      );
   }
 
   // Admin credentials: any tenant lookup answers 200 or 404 for an admin, 401
@@ -91,25 +106,39 @@ export class OutpostClient {
   async checkCredentials(probeTenantId: string): Promise<void> {
     const res = await this.send("GET", `/api/v1/tenants/${encodeURIComponent(probeTenantId)}`, "outpost tenant");
     if (res.status === 200 || res.status === 404) return;
-    if (res.status === 401) throw new OutpostError("OUTPOST_API_KEY was refused by Outpost (401 Unauthorized): set it to Outpost's API_KEY");
-    if (res.status === 403) throw new OutpostError("OUTPOST_API_KEY is not Outpost's admin API key (403 Forbidden): publishing needs the admin key");
+    if (res.status === 401)
+      throw new OutpostError("OUTPOST_API_KEY was refused by Outpost (401 Unauthorized): set it to Outpost's API_KEY");
+    if (res.status === 403)
+      throw new OutpostError(
+        "OUTPOST_API_KEY is not Outpost's admin API key (403 Forbidden): publishing needs the admin key",
+      );
     throw new OutpostError(`Outpost credential check failed: ${errorMessage(res)}`);
   }
 
   async upsertTenant(tenantId: string): Promise<void> {
     const res = await this.send("PUT", `/api/v1/tenants/${encodeURIComponent(tenantId)}`, "outpost tenant upsert");
-    if (res.status !== 200 && res.status !== 201) throw new OutpostError(`creating tenant ${tenantId} failed: ${errorMessage(res)}`);
+    if (res.status !== 200 && res.status !== 201)
+      throw new OutpostError(`creating tenant ${tenantId} failed: ${errorMessage(res)}`);
   }
 
   private async getDestination(tenantId: string, id: string): Promise<HttpResponse> {
-    return this.send("GET", `/api/v1/tenants/${encodeURIComponent(tenantId)}/destinations/${encodeURIComponent(id)}`, "outpost destination");
+    return this.send(
+      "GET",
+      `/api/v1/tenants/${encodeURIComponent(tenantId)}/destinations/${encodeURIComponent(id)}`,
+      "outpost destination",
+    );
   }
 
   // Idempotent: a destination that already exists (400 duplicate id) is read
   // back and used, provided it points at the same URL.
   async createDestination(tenantId: string, spec: DestinationSpec): Promise<Destination> {
     const body = JSON.stringify({ id: spec.id, type: "webhook", topics: spec.topics, config: { url: spec.url } });
-    const res = await this.send("POST", `/api/v1/tenants/${encodeURIComponent(tenantId)}/destinations`, "outpost destination create", body);
+    const res = await this.send(
+      "POST",
+      `/api/v1/tenants/${encodeURIComponent(tenantId)}/destinations`,
+      "outpost destination create",
+      body,
+    );
     if (res.status === 201) return this.destinationFrom(res, spec);
     if (res.status !== 400) throw new OutpostError(`creating destination ${spec.id} failed: ${errorMessage(res)}`);
     const existing = await this.getDestination(tenantId, spec.id);
@@ -121,10 +150,13 @@ export class OutpostClient {
   private destinationFrom(res: HttpResponse, spec: DestinationSpec): Destination {
     const d = parseJson<DestinationBody>(res.body);
     const secret = d?.credentials?.secret;
-    if (typeof secret !== "string" || secret === "") throw new OutpostError(`destination ${spec.id}: Outpost returned no credentials.secret`);
+    if (typeof secret !== "string" || secret === "")
+      throw new OutpostError(`destination ${spec.id}: Outpost returned no credentials.secret`);
     const url = d?.config?.url;
     if (url !== spec.url) {
-      throw new OutpostError(`destination ${spec.id} already exists with URL ${redactUrl(String(url))}, not ${redactUrl(spec.url)}: use a new TEST_ID`);
+      throw new OutpostError(
+        `destination ${spec.id} already exists with URL ${redactUrl(String(url))}, not ${redactUrl(spec.url)}: use a new TEST_ID`,
+      );
     }
     return { ...spec, secret };
   }

@@ -74,11 +74,20 @@ export function scenarioForLoad(l: LoadSettings): ArrivalRateScenario {
       };
     case "ramp":
     case "soak":
-      return ramping(l, l.startRate, [[l.rampUpMs, l.rate], [l.durationMs - l.rampUpMs, l.rate]]);
+      return ramping(l, l.startRate, [
+        [l.rampUpMs, l.rate],
+        [l.durationMs - l.rampUpMs, l.rate],
+      ]);
     case "spike": {
       const before = Math.floor((l.durationMs - l.spikeMs - 2 * EDGE_MS) / 2);
       const after = l.durationMs - l.spikeMs - 2 * EDGE_MS - before;
-      return ramping(l, l.rate, [[before, l.rate], [EDGE_MS, l.spikeRate], [l.spikeMs, l.spikeRate], [EDGE_MS, l.rate], [after, l.rate]]);
+      return ramping(l, l.rate, [
+        [before, l.rate],
+        [EDGE_MS, l.spikeRate],
+        [l.spikeMs, l.spikeRate],
+        [EDGE_MS, l.rate],
+        [after, l.rate],
+      ]);
     }
     case "step": {
       const { first, segments } = stepSegments(l);

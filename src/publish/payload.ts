@@ -33,7 +33,8 @@ function fixedFields(createdAt: string): string[] {
 
 // createdAt: an ISO timestamp shown in every payload (the run start).
 export function createPayloadFactory(bytes: number, createdAt: string): (seq: number) => string {
-  if (!Number.isInteger(bytes) || bytes < MIN_PAYLOAD_BYTES) throw new Error(`payload: at least ${MIN_PAYLOAD_BYTES} bytes needed, got ${bytes}`);
+  if (!Number.isInteger(bytes) || bytes < MIN_PAYLOAD_BYTES)
+    throw new Error(`payload: at least ${MIN_PAYLOAD_BYTES} bytes needed, got ${bytes}`);
   let budget = bytes - MIN_PAYLOAD_BYTES;
   const all = fixedFields(createdAt);
   const fields: string[] = [];

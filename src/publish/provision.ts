@@ -2,7 +2,14 @@ import { fail, redactUrl } from "../config/env";
 import { publicThroughputSettings, type ThroughputSettings } from "../config/throughput-settings";
 import type { OutpostClient } from "../outpost/client";
 import type { Clock } from "../ports";
-import { destinationCount, destinationId, destinationPath, type RunShape, tenantId, tenantOfDestination } from "../runstate/identity";
+import {
+  destinationCount,
+  destinationId,
+  destinationPath,
+  type RunShape,
+  tenantId,
+  tenantOfDestination,
+} from "../runstate/identity";
 import type { RunDestination, RunRecord } from "../runstate/record";
 import type { RunStateStore } from "../runstate/store";
 import { plannedEvents, scenarioForLoad } from "./load-profile";
@@ -32,11 +39,20 @@ function ensureSameRun(stored: RunRecord, s: ThroughputSettings, shape: RunShape
   }
 }
 
-async function provisionDestinations(deps: ProvisionDeps, s: ThroughputSettings, testId: string, shape: RunShape): Promise<RunDestination[]> {
+async function provisionDestinations(
+  deps: ProvisionDeps,
+  s: ThroughputSettings,
+  testId: string,
+  shape: RunShape,
+): Promise<RunDestination[]> {
   await mapLimit(range(shape.tenants), s.provisionConcurrency, (t) => deps.outpost.upsertTenant(tenantId(testId, t)));
   return mapLimit(range(destinationCount(shape)), s.provisionConcurrency, async (index) => {
     const tenant = tenantOfDestination(shape, index);
-    const spec = { id: destinationId(testId, index), url: `${s.mockDestinationUrl}${destinationPath(testId, index)}`, topics: [s.topic] };
+    const spec = {
+      id: destinationId(testId, index),
+      url: `${s.mockDestinationUrl}${destinationPath(testId, index)}`,
+      topics: [s.topic],
+    };
     const d = await deps.outpost.createDestination(tenantId(testId, tenant), spec);
     return { index, tenant, id: d.id, url: d.url, secret: d.secret };
   });
@@ -46,7 +62,11 @@ async function provisionDestinations(deps: ProvisionDeps, s: ThroughputSettings,
 // record. Safe on every k6-operator runner at once: Outpost calls are
 // idempotent, the record's first writer wins, and a runner arriving after the
 // record exists reuses it.
-export async function provisionRun(deps: ProvisionDeps, s: ThroughputSettings, testId: string): Promise<{ record: RunRecord; created: boolean }> {
+export async function provisionRun(
+  deps: ProvisionDeps,
+  s: ThroughputSettings,
+  testId: string,
+): Promise<{ record: RunRecord; created: boolean }> {
   const shape: RunShape = { tenants: s.tenants, destinationsPerTenant: s.destinationsPerTenant };
   const existing = await deps.store.loadRunRecord();
   if (existing !== null) {

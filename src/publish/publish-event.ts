@@ -8,7 +8,14 @@ import type { RunStateStore, RunTiming } from "../runstate/store";
 export type PublishRun = RunTiming & Pick<RunRecord, "testId" | "topic" | "retry">;
 
 export function publishRunOf(r: RunRecord): PublishRun {
-  return { testId: r.testId, shape: r.shape, startedAtMs: r.startedAtMs, warmupEndsAtMs: r.warmupEndsAtMs, topic: r.topic, retry: r.retry };
+  return {
+    testId: r.testId,
+    shape: r.shape,
+    startedAtMs: r.startedAtMs,
+    warmupEndsAtMs: r.warmupEndsAtMs,
+    topic: r.topic,
+    retry: r.retry,
+  };
 }
 
 export interface PublishDeps {
@@ -41,7 +48,12 @@ export function errorKind(error: string): string {
 
 // Publishes event `seq` and records the outcome: one HTTP call and one Redis
 // script (plus one HINCRBY on a routing mismatch).
-export async function publishEvent(deps: PublishDeps, run: PublishRun, seq: number, t0Ms: number): Promise<EventOutcome> {
+export async function publishEvent(
+  deps: PublishDeps,
+  run: PublishRun,
+  seq: number,
+  t0Ms: number,
+): Promise<EventOutcome> {
   const res = await deps.outpost.publish({
     id: eventId(run.testId, seq),
     tenantId: tenantId(run.testId, tenantOfSeq(run.shape, seq)),
@@ -54,11 +66,17 @@ export async function publishEvent(deps: PublishDeps, run: PublishRun, seq: numb
   const latencyMs = t2Ms - t0Ms;
   if (res.kind === "accepted") {
     await deps.store.recordPublishAccepted(run, { seq, t0Ms, t2Ms });
-    const routingMismatch = res.destinationIds === null || res.destinationIds.length !== run.shape.destinationsPerTenant;
+    const routingMismatch =
+      res.destinationIds === null || res.destinationIds.length !== run.shape.destinationsPerTenant;
     if (routingMismatch) await deps.store.countPublish("routing_mismatch");
     return { verdict: "accepted", latencyMs, routingMismatch };
   }
-  const reason = res.kind === "duplicate" ? "duplicate" : res.kind === "rejected" ? `rejected:${res.status}` : `error:${errorKind(res.error)}`;
+  const reason =
+    res.kind === "duplicate"
+      ? "duplicate"
+      : res.kind === "rejected"
+        ? `rejected:${res.status}`
+        : `error:${errorKind(res.error)}`;
   await deps.store.recordPublishNotAccepted(run, seq, reason);
   return { verdict: res.kind, reason, latencyMs, routingMismatch: false };
 }

@@ -25,7 +25,10 @@ function countAtMost(max: number): string[] {
 
 export function throughputThresholds(s: ThroughputSettings): Record<string, string[]> {
   const t = s.thresholds;
-  const latency = [...(t.publishP95Ms > 0 ? [`p(95)<${t.publishP95Ms}`] : []), ...(t.publishP99Ms > 0 ? [`p(99)<${t.publishP99Ms}`] : [])];
+  const latency = [
+    ...(t.publishP95Ms > 0 ? [`p(95)<${t.publishP95Ms}`] : []),
+    ...(t.publishP99Ms > 0 ? [`p(99)<${t.publishP99Ms}`] : []),
+  ];
   const all: Record<string, string[]> = {
     [METRICS.latency]: latency,
     [METRICS.rejected]: countAtMost(t.maxRejected),

@@ -98,7 +98,14 @@ export class RunStateStore {
   // Idempotent: the first writer wins (k6-operator runs setup on every runner);
   // later writers get the stored record back.
   async createRunRecord(record: RunRecord): Promise<{ record: RunRecord; created: boolean }> {
-    const reply = await this.redis.command(["SET", this.keys.record, JSON.stringify(record), "NX", "EX", this.ttlSeconds]);
+    const reply = await this.redis.command([
+      "SET",
+      this.keys.record,
+      JSON.stringify(record),
+      "NX",
+      "EX",
+      this.ttlSeconds,
+    ]);
     if (reply === "OK") return { record, created: true };
     const existing = await this.loadRunRecord();
     if (existing === null) throw new Error(`run record for ${this.testId} vanished while being created`);
@@ -123,7 +130,14 @@ export class RunStateStore {
   async recordPublishAccepted(record: RunTiming, ev: PublishOutcome): Promise<boolean> {
     const tenant = tenantOfSeq(record.shape, ev.seq);
     const k = this.keys;
-    const keys = [k.accepted(tenant), k.rejected(tenant), k.publishedAt(tenant), k.publish, k.latency(), k.timeline("publish")];
+    const keys = [
+      k.accepted(tenant),
+      k.rejected(tenant),
+      k.publishedAt(tenant),
+      k.publish,
+      k.latency(),
+      k.timeline("publish"),
+    ];
     for (const d of destinationIndexes(record.shape, tenant)) keys.push(k.attemptAt(d), k.latency(d));
     const reply = await this.scripts.run(PUBLISH_ACCEPTED, keys, [
       this.ttlSeconds,
@@ -139,11 +153,11 @@ export class RunStateStore {
   // reason: "duplicate" (Outpost said duplicate:true), "rejected:<status>", "error:<kind>".
   async recordPublishNotAccepted(record: RunTiming, seq: number, reason: string): Promise<void> {
     const tenant = tenantOfSeq(record.shape, seq);
-    await this.scripts.run(PUBLISH_NOT_ACCEPTED, [this.keys.rejected(tenant), this.keys.publish], [
-      this.ttlSeconds,
-      localIndexOfSeq(record.shape, seq),
-      reason,
-    ]);
+    await this.scripts.run(
+      PUBLISH_NOT_ACCEPTED,
+      [this.keys.rejected(tenant), this.keys.publish],
+      [this.ttlSeconds, localIndexOfSeq(record.shape, seq), reason],
+    );
   }
 
   async countPublish(field: string, by = 1): Promise<void> {
@@ -175,13 +189,18 @@ export class RunStateStore {
     return asNumber(reply) === 1;
   }
 
-  async recordFault(record: RunRecord, destination: number, seq: number, kind: string, signature: SignatureStatus): Promise<void> {
-    await this.scripts.run(FAULT, [this.keys.faulted(destination), this.keys.destination(destination), this.keys.faultCount(destination)], [
-      this.ttlSeconds,
-      localIndexOfSeq(record.shape, seq),
-      kind,
-      signature,
-    ]);
+  async recordFault(
+    record: RunRecord,
+    destination: number,
+    seq: number,
+    kind: string,
+    signature: SignatureStatus,
+  ): Promise<void> {
+    await this.scripts.run(
+      FAULT,
+      [this.keys.faulted(destination), this.keys.destination(destination), this.keys.faultCount(destination)],
+      [this.ttlSeconds, localIndexOfSeq(record.shape, seq), kind, signature],
+    );
   }
 
   // A delivery the harness cannot place: unknown run, bad event id, wrong tenant...
@@ -195,20 +214,36 @@ export class RunStateStore {
     for (let t = 0; t < record.shape.tenants; t++) keys.push(this.keys.accepted(t));
     for (const d of record.destinations) keys.push(this.keys.destination(d.index));
     const reply = flatStrings(
-      await this.scripts.run(PROGRESS, keys, [this.ttlSeconds, record.shape.tenants, record.shape.destinationsPerTenant]),
+      await this.scripts.run(PROGRESS, keys, [
+        this.ttlSeconds,
+        record.shape.tenants,
+        record.shape.destinationsPerTenant,
+      ]),
     );
     return { expected: Number(reply[0]), delivered: Number(reply[1]) };
   }
 
   // maxAttempts: Outpost's attempts per event (1 when RETRY is off), or 0 when
   // unknown; it separates retries still pending from retries used up.
-  async destinationLedger(record: RunRecord, destination: number, listCap: number, maxAttempts = 0): Promise<DestinationLedger> {
+  async destinationLedger(
+    record: RunRecord,
+    destination: number,
+    listCap: number,
+    maxAttempts = 0,
+  ): Promise<DestinationLedger> {
     const tenant = tenantOfDestination(record.shape, destination);
     const k = this.keys;
     const scratch = ["ones", "a", "b", "c", "e"].map((n) => k.scratch(`${n}:${destination}`));
     const reply = await this.scripts.run(
       LEDGER,
-      [k.accepted(tenant), k.rejected(tenant), k.receipts(destination), k.faulted(destination), k.faultCount(destination), ...scratch],
+      [
+        k.accepted(tenant),
+        k.rejected(tenant),
+        k.receipts(destination),
+        k.faulted(destination),
+        k.faultCount(destination),
+        ...scratch,
+      ],
       [this.ttlSeconds, listCap, record.retry ? 1 : 0, maxAttempts],
     );
     if (!Array.isArray(reply)) throw new Error("ledger script: unexpected reply");
@@ -254,7 +289,10 @@ export class RunStateStore {
     const perDestination = await Promise.all(record.destinations.map((d) => this.latencyFields(d.index)));
     const out = {} as Record<Stage, Histogram>;
     for (const stage of STAGES) {
-      out[stage] = stage === "publish" ? histogramFromHash(runWide, stage) : mergeHistograms(perDestination.map((f) => histogramFromHash(f, stage)));
+      out[stage] =
+        stage === "publish"
+          ? histogramFromHash(runWide, stage)
+          : mergeHistograms(perDestination.map((f) => histogramFromHash(f, stage)));
     }
     return out;
   }

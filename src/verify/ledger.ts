@@ -66,7 +66,12 @@ export interface Ledger {
 // Reads everything the ledger needs. The script always splits undelivered
 // events by "ever faulted" (retry: true); with RETRY off Outpost makes one
 // attempt, so every faulted undelivered event has used up its attempts.
-export async function readLedgerInputs(store: RunStateStore, record: RunRecord, listCap: number, outpostMaxAttempts: number): Promise<LedgerInputs> {
+export async function readLedgerInputs(
+  store: RunStateStore,
+  record: RunRecord,
+  listCap: number,
+  outpostMaxAttempts: number,
+): Promise<LedgerInputs> {
   const split = { ...record, retry: true };
   const maxAttempts = record.retry ? outpostMaxAttempts : 1;
   const destinations: DestinationInputs[] = [];
@@ -122,18 +127,29 @@ function row(record: RunRecord, input: DestinationInputs): { row: DestinationRow
   r.balanced = r.accepted === r.delivered + r.missing + r.inFlight;
   const why: string[] = [];
   const at = `destination ${d}`;
-  if (!r.balanced) why.push(`${at}: ledger does not balance: accepted ${r.accepted} != delivered ${r.delivered} + missing ${r.missing} + in flight ${r.inFlight}`);
+  if (!r.balanced)
+    why.push(
+      `${at}: ledger does not balance: accepted ${r.accepted} != delivered ${r.delivered} + missing ${r.missing} + in flight ${r.inFlight}`,
+    );
   if (r.unknown > 0) why.push(`${at}: ${r.unknown} receipt(s) for event ids this run never published`);
   const first = c.first ?? 0;
   if (first !== l.received) why.push(`${at}: first-delivery counter ${first} != received bits ${l.received}`);
   const accounted = first + r.duplicates + sum(Object.values(faults));
-  if (r.attempts !== accounted) why.push(`${at}: attempts ${r.attempts} != first ${first} + duplicates ${r.duplicates} + faults ${accounted - first - r.duplicates}`);
+  if (r.attempts !== accounted)
+    why.push(
+      `${at}: attempts ${r.attempts} != first ${first} + duplicates ${r.duplicates} + faults ${accounted - first - r.duplicates}`,
+    );
   const signed = sum(Object.values(signatures));
   if (signed !== r.attempts) why.push(`${at}: signature counts ${signed} != attempts ${r.attempts}`);
   return { row: r, voidReasons: why };
 }
 
-function listEvents(record: RunRecord, inputs: DestinationInputs[], pick: (l: DestinationLedger) => number[], cap: number): UndeliveredEvent[] {
+function listEvents(
+  record: RunRecord,
+  inputs: DestinationInputs[],
+  pick: (l: DestinationLedger) => number[],
+  cap: number,
+): UndeliveredEvent[] {
   const all = inputs.flatMap((i) => pick(i.ledger).map((seq) => ({ seq, destination: i.ledger.destination })));
   all.sort((a, b) => a.seq - b.seq || a.destination - b.destination);
   return all.slice(0, cap).map((e) => ({ eventId: eventId(record.testId, e.seq), destination: e.destination }));
@@ -151,31 +167,60 @@ export function buildLedger(record: RunRecord, inputs: LedgerInputs, listCap: nu
     voidReasons.push(...r.voidReasons);
   }
   const totals: Ledger["totals"] = {
-    accepted: 0, delivered: 0, missing: 0, missingAfterFault: 0, inFlight: 0, duplicates: 0, attempts: 0,
-    deliveredUnacknowledged: 0, unknown: 0, faultedEvents: 0, faults: {}, signatures: {},
+    accepted: 0,
+    delivered: 0,
+    missing: 0,
+    missingAfterFault: 0,
+    inFlight: 0,
+    duplicates: 0,
+    attempts: 0,
+    deliveredUnacknowledged: 0,
+    unknown: 0,
+    faultedEvents: 0,
+    faults: {},
+    signatures: {},
   };
   for (const r of rows) {
-    for (const k of ["accepted", "delivered", "missing", "missingAfterFault", "inFlight", "duplicates", "attempts", "deliveredUnacknowledged", "unknown", "faultedEvents"] as const) {
+    for (const k of [
+      "accepted",
+      "delivered",
+      "missing",
+      "missingAfterFault",
+      "inFlight",
+      "duplicates",
+      "attempts",
+      "deliveredUnacknowledged",
+      "unknown",
+      "faultedEvents",
+    ] as const) {
       totals[k] += r[k];
     }
     addCounts(totals.faults, r.faults);
     addCounts(totals.signatures, r.signatures);
   }
 
-  if (rows.length !== record.destinations.length) voidReasons.push(`ledger covers ${rows.length} of ${record.destinations.length} destinations`);
+  if (rows.length !== record.destinations.length)
+    voidReasons.push(`ledger covers ${rows.length} of ${record.destinations.length} destinations`);
   // Every destination of a tenant reads the same acc:<tenant> bitmap.
   const perTenant = new Map<number, number>();
   for (const r of rows) {
     const seen = perTenant.get(r.tenant);
     if (seen === undefined) perTenant.set(r.tenant, r.accepted);
-    else if (seen !== r.accepted) voidReasons.push(`tenant ${r.tenant}: destinations disagree on accepted events (${seen} vs ${r.accepted})`);
+    else if (seen !== r.accepted)
+      voidReasons.push(`tenant ${r.tenant}: destinations disagree on accepted events (${seen} vs ${r.accepted})`);
   }
   const acceptedBits = sum(perTenant.values());
   const acceptedCounter = inputs.publish.accepted ?? 0;
-  if (acceptedCounter !== acceptedBits) voidReasons.push(`publish counter accepted=${acceptedCounter} != ${acceptedBits} accepted bits`);
-  if ((inputs.publish.accepted_again ?? 0) > 0) voidReasons.push(`${inputs.publish.accepted_again} sequence number(s) were accepted twice (event ids reused within the run)`);
-  if ((inputs.publish.routing_mismatch ?? 0) > 0) voidReasons.push(`${inputs.publish.routing_mismatch} publish(es) routed to a tenant other than the id scheme says`);
-  for (const [reason, n] of Object.entries(inputs.anomalies)) if (n > 0) voidReasons.push(`${n} receipt(s) the mock could not place (${reason})`);
+  if (acceptedCounter !== acceptedBits)
+    voidReasons.push(`publish counter accepted=${acceptedCounter} != ${acceptedBits} accepted bits`);
+  if ((inputs.publish.accepted_again ?? 0) > 0)
+    voidReasons.push(
+      `${inputs.publish.accepted_again} sequence number(s) were accepted twice (event ids reused within the run)`,
+    );
+  if ((inputs.publish.routing_mismatch ?? 0) > 0)
+    voidReasons.push(`${inputs.publish.routing_mismatch} publish(es) routed to a tenant other than the id scheme says`);
+  for (const [reason, n] of Object.entries(inputs.anomalies))
+    if (n > 0) voidReasons.push(`${n} receipt(s) the mock could not place (${reason})`);
 
   return {
     destinations: rows,
@@ -186,7 +231,9 @@ export function buildLedger(record: RunRecord, inputs: LedgerInputs, listCap: nu
     inFlightIds: listEvents(record, inputs.destinations, (l) => l.inFlightSeqs, listCap),
     listCap,
     maxAttempts: inputs.maxAttempts,
-    exhaustedSplitSkipped: inputs.destinations.filter((i) => !i.ledger.exhaustedSplitDone).map((i) => i.ledger.destination),
+    exhaustedSplitSkipped: inputs.destinations
+      .filter((i) => !i.ledger.exhaustedSplitDone)
+      .map((i) => i.ledger.destination),
     voidReasons,
   };
 }

@@ -18,7 +18,16 @@ export interface PublishCounters {
 }
 
 export function publishCounters(hash: Record<string, number>, planned: number): PublishCounters {
-  const out: PublishCounters = { accepted: 0, duplicate: 0, rejected: {}, errors: {}, notAccepted: 0, attempted: 0, planned, other: {} };
+  const out: PublishCounters = {
+    accepted: 0,
+    duplicate: 0,
+    rejected: {},
+    errors: {},
+    notAccepted: 0,
+    attempted: 0,
+    planned,
+    other: {},
+  };
   for (const [field, n] of Object.entries(hash)) {
     if (field === "accepted") out.accepted = n;
     else if (field === "duplicate") out.duplicate = n;

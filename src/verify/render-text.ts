@@ -37,17 +37,43 @@ function destinationTable(rows: DestinationRow[]): string[] {
   const ordered = [...rows.filter(troubled), ...rows.filter((d) => !troubled(d))];
   const shown = ordered.slice(0, MAX_DESTINATION_ROWS);
   const lines = table(
-    ["destination", "accepted", "delivered", "missing", "in flight", "duplicates", "unknown", "faulted events", "balanced"],
-    shown.map((d) => [`${d.destination} (${d.id})`, d.accepted, d.delivered, d.missing, d.inFlight, d.duplicates, d.unknown, d.faultedEvents, d.balanced ? "yes" : "NO"]),
+    [
+      "destination",
+      "accepted",
+      "delivered",
+      "missing",
+      "in flight",
+      "duplicates",
+      "unknown",
+      "faulted events",
+      "balanced",
+    ],
+    shown.map((d) => [
+      `${d.destination} (${d.id})`,
+      d.accepted,
+      d.delivered,
+      d.missing,
+      d.inFlight,
+      d.duplicates,
+      d.unknown,
+      d.faultedEvents,
+      d.balanced ? "yes" : "NO",
+    ]),
   );
-  if (ordered.length > shown.length) lines.push(`  … ${ordered.length - shown.length} more destination(s) without missing, in-flight or unknown deliveries (see SUMMARY_JSON)`);
+  if (ordered.length > shown.length)
+    lines.push(
+      `  … ${ordered.length - shown.length} more destination(s) without missing, in-flight or unknown deliveries (see SUMMARY_JSON)`,
+    );
   return lines;
 }
 
 function eventList(title: string, total: number, events: UndeliveredEvent[]): string[] {
   if (total === 0) return [];
   const shown = events.map((e) => `${e.eventId}@d${e.destination}`).join(" ");
-  return [`${title}: ${total}${events.length < total ? ` (first ${events.length} listed; VERIFY_LIST_MISSING)` : ""}`, ...(shown ? [`  ${shown}`] : [])];
+  return [
+    `${title}: ${total}${events.length < total ? ` (first ${events.length} listed; VERIFY_LIST_MISSING)` : ""}`,
+    ...(shown ? [`  ${shown}`] : []),
+  ];
 }
 
 function rateLine(name: string, r: Rate | null): string {
@@ -63,7 +89,11 @@ function timelineRows(timeline: TimelinePoint[]): string[] {
   for (let i = 0; i < timeline.length; i += width) {
     const chunk = timeline.slice(i, i + width);
     const start = new Date(chunk[0].second * 1000).toISOString().slice(11, 19);
-    rows.push([`${start} +${chunk.length}s`, chunk.reduce((s, p) => s + p.published, 0), chunk.reduce((s, p) => s + p.delivered, 0)]);
+    rows.push([
+      `${start} +${chunk.length}s`,
+      chunk.reduce((s, p) => s + p.published, 0),
+      chunk.reduce((s, p) => s + p.delivered, 0),
+    ]);
   }
   return [`Timeline (UTC, ${width} s per row):`, ...table(["from", "published", "delivered"], rows)];
 }
@@ -99,7 +129,9 @@ export function renderText(r: VerifyReport): string {
       r.ledger.inFlightIds,
     ),
     ...(r.ledger.exhaustedSplitSkipped.length > 0
-      ? [`  destinations ${r.ledger.exhaustedSplitSkipped.join(", ")}: over ${EXHAUSTED_SPLIT_LIMIT} undelivered faulted events, not told apart; their in-flight count may include used-up retries`]
+      ? [
+          `  destinations ${r.ledger.exhaustedSplitSkipped.join(", ")}: over ${EXHAUSTED_SPLIT_LIMIT} undelivered faulted events, not told apart; their in-flight count may include used-up retries`,
+        ]
       : []),
     `Injected faults (attempts by kind): ${counts(t.faults)}; events hit: ${t.faultedEvents}, of which not delivered: ${t.inFlight + t.missingAfterFault}.`,
     `Signatures (attempts): ${counts(t.signatures)}.`,
@@ -113,7 +145,9 @@ export function renderText(r: VerifyReport): string {
       }),
     ),
     ...(r.latency.stages.queue.belowZero > 0
-      ? [`  queue: ${r.latency.stages.queue.belowZero} of ${r.latency.stages.queue.count} attempts started before k6 saw the publish ack (counted as 0 ms)`]
+      ? [
+          `  queue: ${r.latency.stages.queue.belowZero} of ${r.latency.stages.queue.count} attempts started before k6 saw the publish ack (counted as 0 ms)`,
+        ]
       : []),
     "",
     "Throughput (whole epoch seconds from first to last event):",

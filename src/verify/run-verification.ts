@@ -10,7 +10,9 @@ import { type Sleep, waitForDeliveries, type WaitOptions } from "./wait-for-deli
 
 export class RunNotFoundError extends Error {
   constructor(testId: string) {
-    super(`no run record for TEST_ID=${testId} in this Redis: check TEST_ID and REDIS_URL (throughput writes the record in setup; it expires after RUN_TTL)`);
+    super(
+      `no run record for TEST_ID=${testId} in this Redis: check TEST_ID and REDIS_URL (throughput writes the record in setup; it expires after RUN_TTL)`,
+    );
     this.name = "RunNotFoundError";
   }
 }

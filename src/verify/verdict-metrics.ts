@@ -14,7 +14,9 @@ export function latencyMetricName(stage: string, percentile: string): string {
   return `verify_${stage}_${percentile}_ms`;
 }
 
-export function verdictThresholds(settings: Pick<VerifySettings, "minDeliveredRatio" | "latencyLimits">): Record<string, string[]> {
+export function verdictThresholds(
+  settings: Pick<VerifySettings, "minDeliveredRatio" | "latencyLimits">,
+): Record<string, string[]> {
   const thresholds: Record<string, string[]> = {
     [PASS_METRIC]: ["value==1"],
     verify_void: ["value==0"],

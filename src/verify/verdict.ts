@@ -29,7 +29,10 @@ const PERCENTILE_FIELD: Record<Percentile, keyof StageLatency> = {
   max: "maxMs",
 };
 
-export function latencyValue(latency: StageLatencies, limit: Pick<LatencyLimit, "stage" | "percentile">): number | null {
+export function latencyValue(
+  latency: StageLatencies,
+  limit: Pick<LatencyLimit, "stage" | "percentile">,
+): number | null {
   return latency[limit.stage][PERCENTILE_FIELD[limit.percentile]];
 }
 
@@ -42,7 +45,8 @@ function deliveredCheck(ledger: Ledger, min: number): Check {
   const ratio = ledger.deliveredRatio;
   if (ratio === null) return { name: "delivered", ok: false, detail: "no publish was accepted: nothing to verify" };
   const parts = [`${t.missing} missing`, `${t.inFlight} in flight`];
-  if (t.missingAfterFault > 0) parts.push(`${t.missingAfterFault} of the missing after an injected fault on every attempt`);
+  if (t.missingAfterFault > 0)
+    parts.push(`${t.missingAfterFault} of the missing after an injected fault on every attempt`);
   return {
     name: "delivered",
     ok: ratio >= min,
@@ -53,8 +57,13 @@ function deliveredCheck(ledger: Ledger, min: number): Check {
 function latencyCheck(latency: StageLatencies, limit: LatencyLimit): Check {
   const name = `${limit.stage} ${limit.percentile}`;
   const v = latencyValue(latency, limit);
-  if (v === null) return { name, ok: false, detail: `${name}: no samples, limit ${limit.maxMs} ms (${limit.variable})` };
-  return { name, ok: v <= limit.maxMs, detail: `${name} ${v.toFixed(1)} ms, limit ${limit.maxMs} ms (${limit.variable})` };
+  if (v === null)
+    return { name, ok: false, detail: `${name}: no samples, limit ${limit.maxMs} ms (${limit.variable})` };
+  return {
+    name,
+    ok: v <= limit.maxMs,
+    detail: `${name} ${v.toFixed(1)} ms, limit ${limit.maxMs} ms (${limit.variable})`,
+  };
 }
 
 // Pass means: the ledger is trustworthy (not void), enough was delivered, no
@@ -63,9 +72,17 @@ export function judge(criteria: VerdictCriteria, ledger: Ledger, latency: StageL
   const bad = ledger.totals.signatures.bad ?? 0;
   const isVoid = ledger.voidReasons.length > 0;
   const checks: Check[] = [
-    { name: "ledger", ok: !isVoid, detail: isVoid ? `VOID run: ${ledger.voidReasons.join("; ")}` : "ledger balanced and cross-checked" },
+    {
+      name: "ledger",
+      ok: !isVoid,
+      detail: isVoid ? `VOID run: ${ledger.voidReasons.join("; ")}` : "ledger balanced and cross-checked",
+    },
     deliveredCheck(ledger, criteria.minDeliveredRatio),
-    { name: "signatures", ok: bad === 0, detail: bad === 0 ? "no bad signatures" : `${bad} delivery attempt(s) carried a bad signature` },
+    {
+      name: "signatures",
+      ok: bad === 0,
+      detail: bad === 0 ? "no bad signatures" : `${bad} delivery attempt(s) carried a bad signature`,
+    },
     ...criteria.latencyLimits.map((l) => latencyCheck(latency, l)),
   ];
   const reasons = checks.filter((c) => !c.ok).map((c) => c.detail);

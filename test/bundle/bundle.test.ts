@@ -12,7 +12,16 @@ function imports(code: string): string[] {
 function exportedNames(code: string): string[] {
   const m = /^export \{([^}]*)\};?\s*$/m.exec(code);
   assert.ok(m, "no export list");
-  return m[1].split(",").map((e) => e.trim().split(/\s+as\s+/).pop() as string).sort();
+  return m[1]
+    .split(",")
+    .map(
+      (e) =>
+        e
+          .trim()
+          .split(/\s+as\s+/)
+          .pop() as string,
+    )
+    .sort();
 }
 
 const ENTRIES: Record<string, string[]> = {
@@ -33,7 +42,9 @@ describe("k6 bundles", function () {
       ].map(async ([name, flavour]) => {
         const dir = join(tmp, name as string);
         await build(flavour, dir);
-        bundles[name as string] = Object.fromEntries(Object.keys(ENTRIES).map((e) => [e, readFileSync(join(dir, `${e}.js`), "utf8")]));
+        bundles[name as string] = Object.fromEntries(
+          Object.keys(ENTRIES).map((e) => [e, readFileSync(join(dir, `${e}.js`), "utf8")]),
+        );
       }),
     );
   });

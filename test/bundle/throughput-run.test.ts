@@ -17,7 +17,10 @@ interface BundleRun {
   code: number;
   stdout: string;
   stderr: string;
-  result?: { options: { scenarios: Record<string, { executor: string }> }; samples: Record<string, Array<{ value: number; tags: Record<string, string> }>> };
+  result?: {
+    options: { scenarios: Record<string, { executor: string }> };
+    samples: Record<string, Array<{ value: number; tags: Record<string, string> }>>;
+  };
 }
 
 // dist/throughput.js itself, run in Node through the k6 stand-in runtime
@@ -51,8 +54,21 @@ describe("throughput bundle run through the k6 stand-in", function () {
   });
 
   async function runBundle(env: Record<string, string>, iterations: number): Promise<BundleRun> {
-    const fullEnv = { PATH: process.env.PATH ?? "", OUTPOST_URL: outpost.url, OUTPOST_API_KEY: KEY, MOCK_URL: mockUrl, REDIS_URL: redisServer.url, ...env };
-    const args = ["--import", join(SHIM, "register.mjs"), join(SHIM, "run-bundle.mjs"), join(tmp, "throughput.js"), String(iterations)];
+    const fullEnv = {
+      PATH: process.env.PATH ?? "",
+      OUTPOST_URL: outpost.url,
+      OUTPOST_API_KEY: KEY,
+      MOCK_URL: mockUrl,
+      REDIS_URL: redisServer.url,
+      ...env,
+    };
+    const args = [
+      "--import",
+      join(SHIM, "register.mjs"),
+      join(SHIM, "run-bundle.mjs"),
+      join(tmp, "throughput.js"),
+      String(iterations),
+    ];
     try {
       const { stdout, stderr } = await run(process.execPath, args, { env: fullEnv });
       const line = stdout.split("\n").find((l) => l.startsWith("RESULT "));
@@ -64,11 +80,20 @@ describe("throughput bundle run through the k6 stand-in", function () {
   }
 
   it("provisions, publishes one event per iteration, records it and finalises the run", async () => {
-    const r = await runBundle({ TEST_ID: "bundle1", TENANTS: "2", DESTINATIONS_PER_TENANT: "2", PAYLOAD_BYTES: "200", WARMUP: "0s" }, 10);
+    const r = await runBundle(
+      { TEST_ID: "bundle1", TENANTS: "2", DESTINATIONS_PER_TENANT: "2", PAYLOAD_BYTES: "200", WARMUP: "0s" },
+      10,
+    );
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /TEST_ID=bundle1 provisioned: 2 tenants x 2 destinations, constant profile, about 300 events/);
+    assert.match(
+      r.stdout,
+      /TEST_ID=bundle1 provisioned: 2 tenants x 2 destinations, constant profile, about 300 events/,
+    );
     assert.match(r.stdout, /TEST_ID=bundle1 ended; publish counts \{"accepted":10\}/);
-    assert.deepEqual(outpost.published.filter((p) => p.id.startsWith("bundle1_")).map((p) => [p.id, p.tenant_id]), Array.from({ length: 10 }, (_, i) => [`bundle1_${i}`, `bundle1-t${i % 2}`]));
+    assert.deepEqual(
+      outpost.published.filter((p) => p.id.startsWith("bundle1_")).map((p) => [p.id, p.tenant_id]),
+      Array.from({ length: 10 }, (_, i) => [`bundle1_${i}`, `bundle1-t${i % 2}`]),
+    );
     assert.equal(r.result?.samples.publish_accepted.length, 10);
     assert.equal(r.result?.samples.publish_latency.length, 10);
     assert.equal(r.result?.options.scenarios.throughput.executor, "constant-arrival-rate");
@@ -85,14 +110,20 @@ describe("throughput bundle run through the k6 stand-in", function () {
     const r = await runBundle({ TEST_ID: "bundle2", PRESET: "smoke", RATE: "fast" }, 5);
     assert.equal(r.code, 108);
     assert.equal(r.stderr.trim(), 'test aborted: RATE="fast" is invalid: expected an integer from 1 to 100000');
-    assert.equal([...outpost.calls.values()].reduce((a, b) => a + b, 0), before);
+    assert.equal(
+      [...outpost.calls.values()].reduce((a, b) => a + b, 0),
+      before,
+    );
     assert.equal(await redis.command(["EXISTS", new RunStateStore(redis, "bundle2").keys.record]), 0);
   });
 
   it("a refused API key aborts in setup without publishing or printing the key", async () => {
     const r = await runBundle({ TEST_ID: "bundle3", OUTPOST_API_KEY: "wrong-key" }, 5);
     assert.equal(r.code, 108);
-    assert.match(r.stderr.trim(), /^test aborted: setup failed for TEST_ID=bundle3: OUTPOST_API_KEY was refused by Outpost \(401 Unauthorized\)/);
+    assert.match(
+      r.stderr.trim(),
+      /^test aborted: setup failed for TEST_ID=bundle3: OUTPOST_API_KEY was refused by Outpost \(401 Unauthorized\)/,
+    );
     assert.ok(!r.stderr.includes("wrong-key"));
     assert.equal(outpost.published.filter((p) => p.id.startsWith("bundle3_")).length, 0);
   });

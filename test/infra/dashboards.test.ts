@@ -2,7 +2,13 @@ import { strict as assert } from "node:assert";
 import { allPanels, concreteQuery, loadDashboards, queriesOf } from "./support/dashboards";
 import { type PrometheusServer, startPrometheus } from "./support/prometheus";
 
-const EXPECTED = ["dependencies.json", "k6.json", "mock-webhook.json", "outpost-components.json", "outpost-internals.json"];
+const EXPECTED = [
+  "dependencies.json",
+  "k6.json",
+  "mock-webhook.json",
+  "outpost-components.json",
+  "outpost-internals.json",
+];
 
 describe("Grafana dashboards (monitoring/dashboards)", () => {
   const dashboards = loadDashboards();
@@ -16,9 +22,13 @@ describe("Grafana dashboards (monitoring/dashboards)", () => {
   it("gives every panel an id unique in its dashboard, and every graph at least one query", () => {
     for (const d of dashboards) {
       const ids = allPanels(d).map((p) => p.id);
-      assert.ok(ids.every((id) => Number.isInteger(id)), d.file);
+      assert.ok(
+        ids.every((id) => Number.isInteger(id)),
+        d.file,
+      );
       assert.equal(new Set(ids).size, ids.length, `${d.file}: duplicate panel ids ${ids}`);
-      for (const p of allPanels(d)) if (p.type !== "row") assert.ok((p.targets ?? []).length > 0, `${d.file} #${p.id} has no query`);
+      for (const p of allPanels(d))
+        if (p.type !== "row") assert.ok((p.targets ?? []).length > 0, `${d.file} #${p.id} has no query`);
     }
   });
 
@@ -42,7 +52,7 @@ describe("Grafana dashboards (monitoring/dashboards)", () => {
     });
 
     it("would catch a query that does not parse", async () => {
-      const a = await prometheus.query(concreteQuery('sum(rate(mock_webhook_receipts_total[$__rate_interval])'));
+      const a = await prometheus.query(concreteQuery("sum(rate(mock_webhook_receipts_total[$__rate_interval])"));
       assert.equal(a.httpStatus, 400);
     });
   });

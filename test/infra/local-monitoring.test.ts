@@ -26,9 +26,18 @@ function localConfig(mockPort: number): string {
 // experimental-prometheus-rw output writes them — k6_ prefix; counters _total; rates _rate;
 // gauges as they are; trends as one gauge per K6_PROMETHEUS_RW_TREND_STATS stat, in seconds;
 // every k6 tag a label — sent in a real remote-write request (protobuf + snappy).
-function k6Series(tick: number, atMs: number): { labels: { __name__: string } & Record<string, string>; samples: { value: number; timestamp: number }[] }[] {
+function k6Series(
+  tick: number,
+  atMs: number,
+): { labels: { __name__: string } & Record<string, string>; samples: { value: number; timestamp: number }[] }[] {
   const tags = { testid: TEST_ID, scenario: "throughput" };
-  const publish = { ...tags, name: "http://127.0.0.1:3333/api/v1/publish", method: "POST", status: "202", expected_response: "true" };
+  const publish = {
+    ...tags,
+    name: "http://127.0.0.1:3333/api/v1/publish",
+    method: "POST",
+    status: "202",
+    expected_response: "true",
+  };
   const series: [string, Record<string, string>, number][] = [
     ["k6_http_reqs_total", publish, 100 * tick],
     ["k6_iterations_total", tags, 100 * tick],
@@ -41,13 +50,23 @@ function k6Series(tick: number, atMs: number): { labels: { __name__: string } & 
     ["k6_http_req_duration_p99", publish, 0.015],
     ["k6_http_req_duration_max", publish, 0.03],
     // dist/verify.js's verdict gauges (scenarios/verify.ts), named by the verify module itself.
-    ...verdictMetricNames().map((n): [string, Record<string, string>, number] => [`k6_${n}`, { testid: TEST_ID, scenario: "verify" }, 1]),
+    ...verdictMetricNames().map((n): [string, Record<string, string>, number] => [
+      `k6_${n}`,
+      { testid: TEST_ID, scenario: "verify" },
+      1,
+    ]),
   ];
-  return series.map(([name, labels, value]) => ({ labels: { __name__: name, ...labels }, samples: [{ value, timestamp: atMs }] }));
+  return series.map(([name, labels, value]) => ({
+    labels: { __name__: name, ...labels },
+    samples: [{ value, timestamp: atMs }],
+  }));
 }
 
 async function remoteWriteK6(prometheus: PrometheusServer, tick: number, atMs: number): Promise<void> {
-  const r = await pushTimeseries(k6Series(tick, atMs), { url: `${prometheus.url}/api/v1/write`, fetch: globalThis.fetch as never });
+  const r = await pushTimeseries(k6Series(tick, atMs), {
+    url: `${prometheus.url}/api/v1/write`,
+    fetch: globalThis.fetch as never,
+  });
   assert.ok(r.status >= 200 && r.status < 300, `remote write answered ${r.status} ${r.errorMessage ?? ""}`);
 }
 
@@ -56,8 +75,14 @@ async function remoteWriteK6(prometheus: PrometheusServer, tick: number, atMs: n
 async function driveMock(mock: MockProcess): Promise<void> {
   for (let seq = 0; seq < 4; seq++) assert.equal((await deliver(mock, TEST_ID, seq, 0)).status, 200);
   assert.equal((await deliver(mock, TEST_ID, 0, 0)).status, 200);
-  assert.equal((await post(mock, outpostDelivery({ testId: TEST_ID, seq: 4, destination: 0, secrets: ["whsec_wrong"] }))).status, 200);
-  assert.equal((await post(mock, outpostDelivery({ testId: "no-such-run", seq: 0, destination: 0, secrets: [] }))).status, 200);
+  assert.equal(
+    (await post(mock, outpostDelivery({ testId: TEST_ID, seq: 4, destination: 0, secrets: ["whsec_wrong"] }))).status,
+    200,
+  );
+  assert.equal(
+    (await post(mock, outpostDelivery({ testId: "no-such-run", seq: 0, destination: 0, secrets: [] }))).status,
+    200,
+  );
   const put = await fetch(`${mock.url}/control/faults`, { method: "PUT", body: JSON.stringify({ errorRatio: 1 }) });
   assert.equal(put.status, 200);
   assert.notEqual((await deliver(mock, TEST_ID, 5, 0)).status, 200);
@@ -112,6 +137,13 @@ describe("local monitoring: a real Prometheus (monitoring/prometheus/local.yml) 
   });
 
   it("would notice a dashboard query on a metric nobody writes", async () => {
-    assert.equal((await emptyQueries(prometheus, [{ panel: "probe", expr: "sum(rate(mock_webhook_no_such_metric_total[$__rate_interval]))" }])).length, 1);
+    assert.equal(
+      (
+        await emptyQueries(prometheus, [
+          { panel: "probe", expr: "sum(rate(mock_webhook_no_such_metric_total[$__rate_interval]))" },
+        ])
+      ).length,
+      1,
+    );
   });
 });

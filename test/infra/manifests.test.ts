@@ -45,9 +45,17 @@ describe("kind manifests (kubectl kustomize + kubernetes-validate, offline)", fu
     for (const size of SIZES) {
       for (const o of parseObjects(rendered.get(size)!)) {
         const stage = o.metadata.labels?.["olt.stage"];
-        assert.ok(stage === "deps" || stage === "outpost", `${size}: ${o.kind}/${o.metadata.name} has olt.stage=${stage}; cluster-up.sh would never apply it`);
-        const isOutpostServer = o.kind === "Deployment" && o.metadata.name.startsWith("outpost-") && !o.metadata.name.endsWith("redis");
-        assert.equal(stage === "outpost", isOutpostServer || (o.kind === "Service" && o.metadata.name === "outpost-api"), `${o.kind}/${o.metadata.name}`);
+        assert.ok(
+          stage === "deps" || stage === "outpost",
+          `${size}: ${o.kind}/${o.metadata.name} has olt.stage=${stage}; cluster-up.sh would never apply it`,
+        );
+        const isOutpostServer =
+          o.kind === "Deployment" && o.metadata.name.startsWith("outpost-") && !o.metadata.name.endsWith("redis");
+        assert.equal(
+          stage === "outpost",
+          isOutpostServer || (o.kind === "Service" && o.metadata.name === "outpost-api"),
+          `${o.kind}/${o.metadata.name}`,
+        );
       }
     }
   });
@@ -69,8 +77,14 @@ describe("kind manifests (kubectl kustomize + kubernetes-validate, offline)", fu
     for (const size of SIZES) {
       for (const o of parseObjects(rendered.get(size)!)) {
         for (const c of containersOf(o)) {
-          assert.ok(c.resources?.limits?.cpu && c.resources?.limits?.memory, `${size}: ${o.metadata.name}/${c.name} has no CPU or memory limit`);
-          assert.ok(c.resources?.requests?.cpu && c.resources?.requests?.memory, `${size}: ${o.metadata.name}/${c.name} has no requests`);
+          assert.ok(
+            c.resources?.limits?.cpu && c.resources?.limits?.memory,
+            `${size}: ${o.metadata.name}/${c.name} has no CPU or memory limit`,
+          );
+          assert.ok(
+            c.resources?.requests?.cpu && c.resources?.requests?.memory,
+            `${size}: ${o.metadata.name}/${c.name} has no requests`,
+          );
           assert.doesNotMatch(c.image, /bitnami/);
           assert.match(c.image, /:[^:]+$/, `${c.image} has no tag`);
           assert.doesNotMatch(c.image, /:latest$/);
@@ -99,12 +113,15 @@ describe("kind manifests (kubectl kustomize + kubernetes-validate, offline)", fu
 
   it("exposes Outpost, the mock and run-state Redis on the host ports the scenarios use by default", () => {
     type Mapping = { containerPort: number; hostPort: number; listenAddress: string };
-    const cluster = readYaml<{ kind: string; apiVersion: string; nodes: { extraPortMappings: Mapping[] }[] }>("kind/cluster.yaml");
+    const cluster = readYaml<{ kind: string; apiVersion: string; nodes: { extraPortMappings: Mapping[] }[] }>(
+      "kind/cluster.yaml",
+    );
     assert.equal(cluster.kind, "Cluster");
     assert.equal(cluster.apiVersion, "kind.x-k8s.io/v1alpha4");
     const mappings = cluster.nodes.flatMap((n) => n.extraPortMappings);
     for (const m of mappings) assert.equal(m.listenAddress, "127.0.0.1");
-    const hostPortOf = (nodePort: number): number | undefined => mappings.find((m) => m.containerPort === nodePort)?.hostPort;
+    const hostPortOf = (nodePort: number): number | undefined =>
+      mappings.find((m) => m.containerPort === nodePort)?.hostPort;
     const objects = parseObjects(rendered.get("small")!);
     const nodePort = (service: string): number => find(objects, "Service", service).spec.ports[0].nodePort;
 
@@ -125,7 +142,12 @@ describe("kind manifests (kubectl kustomize + kubernetes-validate, offline)", fu
 
   it("wires the OpenTelemetry collector: every pipeline component is defined, Outpost points at its OTLP port", () => {
     type Section = Record<string, unknown>;
-    const config = readYaml<{ receivers: Section; processors: Section; exporters: Section; service: { pipelines: Record<string, Record<string, string[]>> } }>("monitoring/otel-collector/config.yaml");
+    const config = readYaml<{
+      receivers: Section;
+      processors: Section;
+      exporters: Section;
+      service: { pipelines: Record<string, Record<string, string[]>> };
+    }>("monitoring/otel-collector/config.yaml");
     for (const [name, pipeline] of Object.entries(config.service.pipelines)) {
       for (const r of pipeline.receivers) assert.ok(r in config.receivers, `${name}: receiver ${r}`);
       for (const p of pipeline.processors ?? []) assert.ok(p in config.processors, `${name}: processor ${p}`);
@@ -136,12 +158,19 @@ describe("kind manifests (kubectl kustomize + kubernetes-validate, offline)", fu
     assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, "otel-collector.monitoring.svc:4317");
     for (const component of ["api", "delivery", "log"]) {
       const [c] = containersOf(find(parseObjects(rendered.get("small")!), "Deployment", `outpost-${component}`));
-      assert.equal(c.env.find((e: { name: string }) => e.name === "OTEL_SERVICE_NAME")?.value, `outpost-${component}`, "OTel is off without OTEL_SERVICE_NAME");
+      assert.equal(
+        c.env.find((e: { name: string }) => e.name === "OTEL_SERVICE_NAME")?.value,
+        `outpost-${component}`,
+        "OTel is off without OTEL_SERVICE_NAME",
+      );
     }
   });
 
   it("keeps kube-prometheus-stack's scrape configs and the local Prometheus config valid for promtool", () => {
-    type Values = { prometheus: { prometheusSpec: { enableRemoteWriteReceiver: boolean; additionalScrapeConfigs: unknown[] } }; "prometheus-node-exporter": { hostRootFsMount: { enabled: boolean } } };
+    type Values = {
+      prometheus: { prometheusSpec: { enableRemoteWriteReceiver: boolean; additionalScrapeConfigs: unknown[] } };
+      "prometheus-node-exporter": { hostRootFsMount: { enabled: boolean } };
+    };
     const values = readYaml<Values>("monitoring/kube-prometheus-stack/values.yaml");
     assert.equal(values.prometheus.prometheusSpec.enableRemoteWriteReceiver, true);
     assert.equal(values["prometheus-node-exporter"].hostRootFsMount.enabled, false);
@@ -150,8 +179,10 @@ describe("kind manifests (kubectl kustomize + kubernetes-validate, offline)", fu
       const kind = join(dir, "kind.yml");
       // Debian's promtool is built without Kubernetes service discovery: stand a static target in
       // for it, so the rest (relabelling regexes, actions, target labels) is still checked.
-      const scrapeConfigs = (values.prometheus.prometheusSpec.additionalScrapeConfigs as Record<string, unknown>[]).map(({ kubernetes_sd_configs: sd, ...rest }) =>
-        sd ? { ...rest, static_configs: [{ targets: ["pod.example:80"] }] } : rest);
+      const scrapeConfigs = (values.prometheus.prometheusSpec.additionalScrapeConfigs as Record<string, unknown>[]).map(
+        ({ kubernetes_sd_configs: sd, ...rest }) =>
+          sd ? { ...rest, static_configs: [{ targets: ["pod.example:80"] }] } : rest,
+      );
       writeFileSync(kind, JSON.stringify({ scrape_configs: scrapeConfigs }));
       runToolOk("promtool", ["check", "config", "--syntax-only", kind]);
       runToolOk("promtool", ["check", "config", "--syntax-only", join(ROOT, "monitoring/prometheus/local.yml")]);
@@ -167,8 +198,19 @@ describe("kind manifests (kubectl kustomize + kubernetes-validate, offline)", fu
     assert.equal(testRun.kind, "TestRun");
     assert.equal(testRun.spec.parallelism, 4);
     assert.deepEqual(testRun.spec.script, { configMap: { name: "k6-throughput", file: "throughput.js" } });
-    assert.deepEqual(testRun.spec.args, ["--out", "experimental-prometheus-rw", "--tag", "testid=run-abc", "-e", "RATE=500", "-e", 'NOTE=a "quoted" value']);
-    const env = Object.fromEntries((testRun.spec.runner.env as { name: string; value: string }[]).map((e) => [e.name, e.value]));
+    assert.deepEqual(testRun.spec.args, [
+      "--out",
+      "experimental-prometheus-rw",
+      "--tag",
+      "testid=run-abc",
+      "-e",
+      "RATE=500",
+      "-e",
+      'NOTE=a "quoted" value',
+    ]);
+    const env = Object.fromEntries(
+      (testRun.spec.runner.env as { name: string; value: string }[]).map((e) => [e.name, e.value]),
+    );
     assert.equal(env.TEST_ID, "run-abc");
     assert.equal(env.MOCK_DESTINATION_URL, "http://mock-webhook.olt.svc:48080");
     assert.equal(testRun.spec.runner.image, testRun.spec.initializer.image);

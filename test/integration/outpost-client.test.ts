@@ -39,7 +39,10 @@ describe("Outpost client", () => {
 
   it("fails clearly on a wrong API key, without printing it", async () => {
     await client.checkCredentials("nobody");
-    await rejectsWith(new OutpostClient(http, outpost.url, "wrong").checkCredentials("nobody"), /^OUTPOST_API_KEY was refused by Outpost \(401/);
+    await rejectsWith(
+      new OutpostClient(http, outpost.url, "wrong").checkCredentials("nobody"),
+      /^OUTPOST_API_KEY was refused by Outpost \(401/,
+    );
     await rejectsWith(new OutpostClient(http, outpost.url, "").checkCredentials("nobody"), /401/);
   });
 
@@ -56,21 +59,46 @@ describe("Outpost client", () => {
   });
 
   it("refuses to reuse a destination that points elsewhere, and reports a full tenant", async () => {
-    await rejectsWith(client.createDestination("t-a", { id: "d-a", url: "http://elsewhere:1/x", topics: ["x"] }), /already exists with URL .*use a new TEST_ID/);
+    await rejectsWith(
+      client.createDestination("t-a", { id: "d-a", url: "http://elsewhere:1/x", topics: ["x"] }),
+      /already exists with URL .*use a new TEST_ID/,
+    );
     await client.upsertTenant("t-full");
-    for (let i = 0; i < 20; i++) await client.createDestination("t-full", { id: `full-${i}`, url: "http://m:1/w", topics: ["x"] });
-    await rejectsWith(client.createDestination("t-full", { id: "full-20", url: "http://m:1/w", topics: ["x"] }), /HTTP 400: max destinations/);
+    for (let i = 0; i < 20; i++)
+      await client.createDestination("t-full", { id: `full-${i}`, url: "http://m:1/w", topics: ["x"] });
+    await rejectsWith(
+      client.createDestination("t-full", { id: "full-20", url: "http://m:1/w", topics: ["x"] }),
+      /HTTP 400: max destinations/,
+    );
   });
 
   it("classifies publish answers", async () => {
-    const ev = { id: "e1", tenantId: "t-a", topic: "loadtest.event", eligibleForRetry: false, metadata: { "lt-t0": "1" }, dataJson: '{"a":1}' };
+    const ev = {
+      id: "e1",
+      tenantId: "t-a",
+      topic: "loadtest.event",
+      eligibleForRetry: false,
+      metadata: { "lt-t0": "1" },
+      dataJson: '{"a":1}',
+    };
     assert.deepEqual(await client.publish(ev), { kind: "accepted", status: 202, destinationIds: ["d-a"] });
     assert.deepEqual(await client.publish(ev), { kind: "duplicate", status: 202 });
     outpost.failPublish.set("e2", 500);
     assert.deepEqual(await client.publish({ ...ev, id: "e2" }), { kind: "rejected", status: 500 });
-    assert.deepEqual(await client.publish({ ...ev, id: "e3", tenantId: "unknown" }), { kind: "accepted", status: 202, destinationIds: [] });
+    assert.deepEqual(await client.publish({ ...ev, id: "e3", tenantId: "unknown" }), {
+      kind: "accepted",
+      status: 202,
+      destinationIds: [],
+    });
     const sent = outpost.published.find((p) => p.id === "e1");
-    assert.deepEqual(sent, { id: "e1", tenant_id: "t-a", topic: "loadtest.event", eligible_for_retry: false, metadata: { "lt-t0": "1" }, data: { a: 1 } });
+    assert.deepEqual(sent, {
+      id: "e1",
+      tenant_id: "t-a",
+      topic: "loadtest.event",
+      eligible_for_retry: false,
+      metadata: { "lt-t0": "1" },
+      data: { a: 1 },
+    });
     const down = new OutpostClient(http, `http://127.0.0.1:${await freePort()}`, KEY);
     const res = await down.publish(ev);
     assert.equal(res.kind, "error");

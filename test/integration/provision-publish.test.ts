@@ -6,7 +6,13 @@ import { OutpostClient } from "../../src/outpost/client";
 import { createPayloadFactory } from "../../src/publish/payload";
 import { preflight } from "../../src/publish/preflight";
 import { provisionRun } from "../../src/publish/provision";
-import { errorKind, type EventOutcome, publishEvent, publishRunOf, type PublishDeps } from "../../src/publish/publish-event";
+import {
+  errorKind,
+  type EventOutcome,
+  publishEvent,
+  publishRunOf,
+  type PublishDeps,
+} from "../../src/publish/publish-event";
 import type { Clock } from "../../src/ports";
 import { destinationIndexes, eventId, tenantId, tenantOfSeq } from "../../src/runstate/identity";
 import type { RunRecord } from "../../src/runstate/record";
@@ -37,10 +43,23 @@ describe("throughput provisioning and publishing against a real redis-server", (
   });
 
   function settings(env: Env = {}): ThroughputSettings {
-    return readThroughputSettings({ OUTPOST_URL: outpost.url, OUTPOST_API_KEY: KEY, REDIS_URL: live.server.url, MOCK_URL: "http://mock.test:48080", TENANTS: "3", DESTINATIONS_PER_TENANT: "2", WARMUP: "1s", ...env });
+    return readThroughputSettings({
+      OUTPOST_URL: outpost.url,
+      OUTPOST_API_KEY: KEY,
+      REDIS_URL: live.server.url,
+      MOCK_URL: "http://mock.test:48080",
+      TENANTS: "3",
+      DESTINATIONS_PER_TENANT: "2",
+      WARMUP: "1s",
+      ...env,
+    });
   }
 
-  async function provision(testId: string, s: ThroughputSettings, clock = new StepClock(1_700_000_000_000)): Promise<{ record: RunRecord; created: boolean; store: RunStateStore }> {
+  async function provision(
+    testId: string,
+    s: ThroughputSettings,
+    clock = new StepClock(1_700_000_000_000),
+  ): Promise<{ record: RunRecord; created: boolean; store: RunStateStore }> {
     const store = new RunStateStore(live.redis, testId, s.runTtlSeconds);
     const outpostClient = new OutpostClient(http, s.outpostUrl, s.outpostApiKey);
     return { ...(await provisionRun({ outpost: outpostClient, store, clock }, s, testId)), store };
@@ -55,9 +74,15 @@ describe("throughput provisioning and publishing against a real redis-server", (
     for (const d of record.destinations) {
       const inOutpost = outpost.destinations.get(d.id);
       assert.ok(inOutpost, d.id);
-      assert.deepEqual([inOutpost.tenantId, inOutpost.url, inOutpost.secret, inOutpost.topics], [tenantId("prov1", d.tenant), `http://mock.test:48080/webhook/prov1/${d.index}`, d.secret, ["loadtest.event"]]);
+      assert.deepEqual(
+        [inOutpost.tenantId, inOutpost.url, inOutpost.secret, inOutpost.topics],
+        [tenantId("prov1", d.tenant), `http://mock.test:48080/webhook/prov1/${d.index}`, d.secret, ["loadtest.event"]],
+      );
     }
-    assert.deepEqual(record.destinations.map((d) => [d.index, d.tenant, d.id]), [0, 1, 2, 3, 4, 5].map((i) => [i, Math.floor(i / 2), `prov1-d${i}`]));
+    assert.deepEqual(
+      record.destinations.map((d) => [d.index, d.tenant, d.id]),
+      [0, 1, 2, 3, 4, 5].map((i) => [i, Math.floor(i / 2), `prov1-d${i}`]),
+    );
     assert.deepEqual([record.startedAtMs, record.warmupEndsAtMs], [1_700_000_000_000, 1_700_000_001_000]);
     // RATE 10/s for DURATION 30s (the defaults): the plan verify compares publish attempts with.
     assert.equal(record.plannedEvents, 300);
@@ -85,15 +110,29 @@ describe("throughput provisioning and publishing against a real redis-server", (
 
   it("refuses a TEST_ID that holds another shape or an ended run", async () => {
     await provision("prov3", settings());
-    await assert.rejects(provision("prov3", settings({ TENANTS: "4" })), (e: Error) => e instanceof ConfigError && /^TEST_ID="prov3" is invalid: expected a new TEST_ID: this one already holds a run with TENANTS=3,/.test(e.message));
+    await assert.rejects(
+      provision("prov3", settings({ TENANTS: "4" })),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        /^TEST_ID="prov3" is invalid: expected a new TEST_ID: this one already holds a run with TENANTS=3,/.test(
+          e.message,
+        ),
+    );
     const { store } = await provision("prov3", settings());
     await store.markRunEnded(1_700_000_100_000);
-    await assert.rejects(provision("prov3", settings()), (e: Error) => e instanceof ConfigError && /^TEST_ID="prov3" is invalid: .*this run has already ended$/.test(e.message));
+    await assert.rejects(
+      provision("prov3", settings()),
+      (e: Error) =>
+        e instanceof ConfigError && /^TEST_ID="prov3" is invalid: .*this run has already ended$/.test(e.message),
+    );
   });
 
   it("preflight fails on an unreachable mock before any load", async () => {
     const client = new OutpostClient(http, outpost.url, KEY);
-    await assert.rejects(preflight(client, http, `http://127.0.0.1:${await freePort()}`, "x"), /mock webhook at .* is not healthy .*check MOCK_URL/);
+    await assert.rejects(
+      preflight(client, http, `http://127.0.0.1:${await freePort()}`, "x"),
+      /mock webhook at .* is not healthy .*check MOCK_URL/,
+    );
   });
 
   it("publishes with the run's ids and records accepted, rejected, duplicate and routing mismatches", async () => {
@@ -101,7 +140,12 @@ describe("throughput provisioning and publishing against a real redis-server", (
     const { record, store } = await provision("pub1", s);
     const run = publishRunOf(record);
     const clock = new StepClock(record.startedAtMs + 5000);
-    const deps: PublishDeps = { outpost: new OutpostClient(http, s.outpostUrl, KEY), store, clock, payload: createPayloadFactory(s.payloadBytes, "2025-01-01T00:00:00Z") };
+    const deps: PublishDeps = {
+      outpost: new OutpostClient(http, s.outpostUrl, KEY),
+      store,
+      clock,
+      payload: createPayloadFactory(s.payloadBytes, "2025-01-01T00:00:00Z"),
+    };
     outpost.failPublish.set(eventId("pub1", 4), 500);
     outpost.failPublish.set(eventId("pub1", 5), 409);
     // Tenant 2's second destination goes dark: Outpost routes its events to one destination only.
@@ -115,10 +159,36 @@ describe("throughput provisioning and publishing against a real redis-server", (
     // Publishing seq 0 again: Outpost says duplicate.
     outcomes.push(await publishEvent(deps, run, 0, clock.ms));
 
-    assert.deepEqual(outcomes.map((o) => o.verdict), ["accepted", "accepted", "accepted", "accepted", "rejected", "rejected", "accepted", "accepted", "accepted", "accepted", "accepted", "accepted", "duplicate"]);
-    assert.deepEqual(outcomes.flatMap((o, i) => (o.routingMismatch ? [i] : [])), [11]);
+    assert.deepEqual(
+      outcomes.map((o) => o.verdict),
+      [
+        "accepted",
+        "accepted",
+        "accepted",
+        "accepted",
+        "rejected",
+        "rejected",
+        "accepted",
+        "accepted",
+        "accepted",
+        "accepted",
+        "accepted",
+        "accepted",
+        "duplicate",
+      ],
+    );
+    assert.deepEqual(
+      outcomes.flatMap((o, i) => (o.routingMismatch ? [i] : [])),
+      [11],
+    );
     assert.equal(outcomes[0].latencyMs, 3);
-    assert.deepEqual(await store.counters(store.keys.publish), { accepted: 10, "rejected:500": 1, "rejected:409": 1, duplicate: 1, routing_mismatch: 1 });
+    assert.deepEqual(await store.counters(store.keys.publish), {
+      accepted: 10,
+      "rejected:500": 1,
+      "rejected:409": 1,
+      duplicate: 1,
+      routing_mismatch: 1,
+    });
     assert.deepEqual(await store.progress(record), { expected: 20, delivered: 0 });
 
     for (const ev of outpost.published.filter((p) => p.id.startsWith("pub1_"))) {
@@ -137,7 +207,12 @@ describe("throughput provisioning and publishing against a real redis-server", (
     const s = settings();
     const { record, store } = await provision("pub2", s);
     const down = new OutpostClient(http, `http://127.0.0.1:${await freePort()}`, KEY);
-    const deps: PublishDeps = { outpost: down, store, clock: new StepClock(record.startedAtMs), payload: createPayloadFactory(100, "x") };
+    const deps: PublishDeps = {
+      outpost: down,
+      store,
+      clock: new StepClock(record.startedAtMs),
+      payload: createPayloadFactory(100, "x"),
+    };
     const o = await publishEvent(deps, publishRunOf(record), 0, record.startedAtMs);
     assert.deepEqual([o.verdict, o.reason], ["error", "error:refused"]);
     assert.deepEqual(await store.counters(store.keys.publish), { "error:refused": 1 });
@@ -145,7 +220,14 @@ describe("throughput provisioning and publishing against a real redis-server", (
 
   it("names transport failures with a small fixed set of kinds", () => {
     assert.deepEqual(
-      ["request timeout (k6 error 1050)", "timeout: The operation was aborted", "dial tcp: connect: connection refused", "read: connection reset by peer", "lookup x: no such host", "weird"].map(errorKind),
+      [
+        "request timeout (k6 error 1050)",
+        "timeout: The operation was aborted",
+        "dial tcp: connect: connection refused",
+        "read: connection reset by peer",
+        "lookup x: no such host",
+        "weird",
+      ].map(errorKind),
       ["timeout", "timeout", "refused", "reset", "dns", "network"],
     );
   });

@@ -26,7 +26,14 @@ describe("run-state store against a real redis-server", () => {
       if (seq === 7) continue;
       for (const d of destinationIndexes(rec.shape, tenantOfSeq(rec.shape, seq))) {
         if ((seq === 10 || seq === 11) && d % 2 === 0) continue;
-        const first = await store.recordReceipt(rec, { destination: d, seq, t0Ms: t, taMs: t + 10, t3Ms: t + 12, signature: "ok" });
+        const first = await store.recordReceipt(rec, {
+          destination: d,
+          seq,
+          t0Ms: t,
+          taMs: t + 10,
+          t3Ms: t + 12,
+          signature: "ok",
+        });
         assert.equal(first, true);
       }
     }
@@ -40,7 +47,10 @@ describe("run-state store against a real redis-server", () => {
       { acc: 50, del: 49, miss: 1, unk: 1, list: [10] },
     );
     const d2 = await store.destinationLedger(rec, 2, 10);
-    assert.deepEqual({ acc: d2.accepted, del: d2.delivered, miss: d2.missing, list: d2.missingSeqs }, { acc: 49, del: 48, miss: 1, list: [11] });
+    assert.deepEqual(
+      { acc: d2.accepted, del: d2.delivered, miss: d2.missing, list: d2.missingSeqs },
+      { acc: 49, del: 48, miss: 1, list: [11] },
+    );
     assert.equal((await store.counters(store.keys.destination(0))).duplicate, 1);
     const q = (await store.stageHistograms(rec)).queue;
     assert.ok(Math.abs(percentileMs(q, 50) - 5) < 0.05, `queue p50 ${percentileMs(q, 50)}`);
@@ -88,7 +98,15 @@ describe("run-state store against a real redis-server", () => {
       else await store.recordPublishAccepted(rec, { seq, t0Ms, t2Ms: t0Ms + 4 });
       for (const d of destinationIndexes(rec.shape, tenantOfSeq(rec.shape, seq))) {
         if (seq % 5 === 0) await store.recordFault(rec, d, seq, "error:500", "ok");
-        else await store.recordReceipt(rec, { destination: d, seq, t0Ms, taMs: t0Ms + (seq % 2 ? 2 : 6), t3Ms: t0Ms + 8, signature: "ok" });
+        else
+          await store.recordReceipt(rec, {
+            destination: d,
+            seq,
+            t0Ms,
+            taMs: t0Ms + (seq % 2 ? 2 : 6),
+            t3Ms: t0Ms + 8,
+            signature: "ok",
+          });
       }
     }
     await store.recordReceipt(rec, { destination: 1, seq: 3, t3Ms: t + 900, signature: "bad" });
@@ -112,15 +130,39 @@ describe("run-state store against a real redis-server", () => {
     const t = rec.startedAtMs + 1000;
     // Tenant 0 (destination 0): seq 0 faulted 3 times, seq 2 once, seq 4 faulted twice then delivered.
     for (const seq of [0, 2, 4]) await store.recordPublishAccepted(rec, { seq, t0Ms: t, t2Ms: t + 1 });
-    for (const [seq, faults] of [[0, 3], [2, 1], [4, 2]]) {
+    for (const [seq, faults] of [
+      [0, 3],
+      [2, 1],
+      [4, 2],
+    ]) {
       for (let i = 0; i < faults; i++) await store.recordFault(rec, 0, seq, "error:500", "ok");
     }
     await store.recordReceipt(rec, { destination: 0, seq: 4, t3Ms: t + 9, signature: "ok" });
-    const pick = (l: DestinationLedger) => ({ inFlight: l.inFlightSeqs, exhausted: l.exhaustedSeqs, missing: l.missing, delivered: l.delivered });
+    const pick = (l: DestinationLedger) => ({
+      inFlight: l.inFlightSeqs,
+      exhausted: l.exhaustedSeqs,
+      missing: l.missing,
+      delivered: l.delivered,
+    });
     // Outpost makes 3 attempts: seq 0 has used them all, seq 2 has two left.
-    assert.deepEqual(pick(await store.destinationLedger(rec, 0, 10, 3)), { inFlight: [2], exhausted: [0], missing: 0, delivered: 1 });
+    assert.deepEqual(pick(await store.destinationLedger(rec, 0, 10, 3)), {
+      inFlight: [2],
+      exhausted: [0],
+      missing: 0,
+      delivered: 1,
+    });
     // Unknown attempt budget: both stay in flight. One attempt (RETRY off): both used up.
-    assert.deepEqual(pick(await store.destinationLedger(rec, 0, 10, 0)), { inFlight: [0, 2], exhausted: [], missing: 0, delivered: 1 });
-    assert.deepEqual(pick(await store.destinationLedger(rec, 0, 10, 1)), { inFlight: [], exhausted: [0, 2], missing: 0, delivered: 1 });
+    assert.deepEqual(pick(await store.destinationLedger(rec, 0, 10, 0)), {
+      inFlight: [0, 2],
+      exhausted: [],
+      missing: 0,
+      delivered: 1,
+    });
+    assert.deepEqual(pick(await store.destinationLedger(rec, 0, 10, 1)), {
+      inFlight: [],
+      exhausted: [0, 2],
+      missing: 0,
+      delivered: 1,
+    });
   });
 });

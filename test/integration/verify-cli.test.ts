@@ -24,7 +24,10 @@ describe("tools/verify.ts as a process", () => {
   const live = withRedis();
   before(async () => {
     // cli-ok: all 20 events delivered to both destinations; cli-lost: seq 3 never arrives at d1.
-    for (const [testId, lost] of [["cli-ok", -1], ["cli-lost", 3]] as const) {
+    for (const [testId, lost] of [
+      ["cli-ok", -1],
+      ["cli-lost", 3],
+    ] as const) {
       const rec = testRunRecord(testId, 1, 2);
       const store = new RunStateStore(live.redis, testId);
       await store.createRunRecord(rec);
@@ -43,7 +46,12 @@ describe("tools/verify.ts as a process", () => {
   });
 
   it("fails a run with a lost delivery with exit 99, naming the event", () => {
-    const r = verify({ TEST_ID: "cli-lost", REDIS_URL: live.server.url, VERIFY_GRACE: "0s", VERIFY_POLL_INTERVAL: "100ms" });
+    const r = verify({
+      TEST_ID: "cli-lost",
+      REDIS_URL: live.server.url,
+      VERIFY_GRACE: "0s",
+      VERIFY_POLL_INTERVAL: "100ms",
+    });
     assert.equal(r.status, 99, r.stderr);
     assert.match(r.stdout, /VERDICT: FAIL\n/);
     assert.match(r.stdout, /cli-lost_3@d1/);
@@ -53,7 +61,11 @@ describe("tools/verify.ts as a process", () => {
     ["no TEST_ID", {}, /^verify: TEST_ID is required for verify: expected/],
     ["an unknown run", { TEST_ID: "cli-nope" }, /^verify: no run record for TEST_ID=cli-nope/],
     // Port 1 on loopback refuses at once; the password must not be echoed.
-    ["an unreachable Redis", { TEST_ID: "cli-ok", REDIS_URL: "redis://:hunter2@127.0.0.1:1" }, /^verify: REDIS_URL=redis:\/\/:?\*\*\*@127\.0\.0\.1:1 is unreachable/],
+    [
+      "an unreachable Redis",
+      { TEST_ID: "cli-ok", REDIS_URL: "redis://:hunter2@127.0.0.1:1" },
+      /^verify: REDIS_URL=redis:\/\/:?\*\*\*@127\.0\.0\.1:1 is unreachable/,
+    ],
   ] as const) {
     it(`stops with exit 1 and one line on ${what}`, () => {
       const r = verify({ REDIS_URL: live.server.url, ...env });

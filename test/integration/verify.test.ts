@@ -13,7 +13,10 @@ import { publishAndDeliver as script, type Timing } from "../support/scripted-ru
 
 // A clock that only moves when verify sleeps; each sleep may first let a
 // scripted "world" write receipts, as the mock would meanwhile.
-function simulatedTime(start: number, world: (nowMs: number) => Promise<void> = async () => undefined): { clock: Clock; sleep: Sleep; sleeps: number[] } {
+function simulatedTime(
+  start: number,
+  world: (nowMs: number) => Promise<void> = async () => undefined,
+): { clock: Clock; sleep: Sleep; sleeps: number[] } {
   let now = start;
   const sleeps: number[] = [];
   return {
@@ -34,10 +37,19 @@ function nearestRank(sorted: number[], p: number): number {
 function assertPercentiles(name: string, got: VerifyReport["latency"]["stages"]["e2e"], samplesMs: number[]): void {
   const sorted = [...samplesMs].sort((a, b) => a - b);
   assert.equal(got.count, sorted.length, `${name} count`);
-  const pairs: Array<[number | null, number]> = [[got.p50Ms, 50], [got.p90Ms, 90], [got.p95Ms, 95], [got.p99Ms, 99], [got.maxMs, 100]];
+  const pairs: Array<[number | null, number]> = [
+    [got.p50Ms, 50],
+    [got.p90Ms, 90],
+    [got.p95Ms, 95],
+    [got.p99Ms, 99],
+    [got.maxMs, 100],
+  ];
   for (const [v, p] of pairs) {
     const exact = nearestRank(sorted, p);
-    assert.ok(v !== null && Math.abs(v - exact) <= exact * RELATIVE_PRECISION + 1, `${name} p${p}: ${v} vs exact ${exact}`);
+    assert.ok(
+      v !== null && Math.abs(v - exact) <= exact * RELATIVE_PRECISION + 1,
+      `${name} p${p}: ${v} vs exact ${exact}`,
+    );
   }
 }
 
@@ -45,7 +57,14 @@ describe("verify against a real redis-server", () => {
   const live = withRedis();
 
   const settingsFor = (rec: RunRecord, env: Record<string, string> = {}): VerifySettings =>
-    readVerifySettings({ TEST_ID: rec.testId, REDIS_URL: live.server.url, VERIFY_GRACE: "3s", VERIFY_TIMEOUT: "5s", VERIFY_LIST_MISSING: "10", ...env });
+    readVerifySettings({
+      TEST_ID: rec.testId,
+      REDIS_URL: live.server.url,
+      VERIFY_GRACE: "3s",
+      VERIFY_TIMEOUT: "5s",
+      VERIFY_LIST_MISSING: "10",
+      ...env,
+    });
 
   async function create(rec: RunRecord): Promise<RunStateStore> {
     const store = new RunStateStore(live.redis, rec.testId);
@@ -54,9 +73,17 @@ describe("verify against a real redis-server", () => {
   }
 
   // Varied latencies so percentiles differ from each other.
-  const varied = (seq: number, d: number): Timing => ({ publishMs: 2 + (seq % 13) * 3, queueMs: 5 + ((seq * 7) % 40), deliveryMs: 1 + ((seq * 11 + d) % 200) });
-  const publishAndDeliver = (store: RunStateStore, rec: RunRecord, n: number, skip?: (seq: number, d: number) => boolean) =>
-    script(store, rec, n, { skip, timing: varied });
+  const varied = (seq: number, d: number): Timing => ({
+    publishMs: 2 + (seq % 13) * 3,
+    queueMs: 5 + ((seq * 7) % 40),
+    deliveryMs: 1 + ((seq * 11 + d) % 200),
+  });
+  const publishAndDeliver = (
+    store: RunStateStore,
+    rec: RunRecord,
+    n: number,
+    skip?: (seq: number, d: number) => boolean,
+  ) => script(store, rec, n, { skip, timing: varied });
 
   it("reports the exact ledger, missing ids, faults and per-stage percentiles of a scripted run", async () => {
     // 3 tenants x 2 destinations; the first 100 ms of t0 (seq < 10) are warm-up.
@@ -69,7 +96,11 @@ describe("verify against a real redis-server", () => {
     await store.recordFault(rec, 5, 44, "500", "ok");
     await store.recordFault(rec, 4, 47, "timeout", "ok");
     // Duplicates: seq 41 twice more at d4. Publish failures recorded as throughput does.
-    for (let i = 0; i < 2; i++) assert.equal(await store.recordReceipt(rec, { destination: 4, seq: 41, t3Ms: rec.startedAtMs + 999, signature: "ok" }), false);
+    for (let i = 0; i < 2; i++)
+      assert.equal(
+        await store.recordReceipt(rec, { destination: 4, seq: 41, t3Ms: rec.startedAtMs + 999, signature: "ok" }),
+        false,
+      );
     await store.recordPublishNotAccepted(rec, 300, "rejected:500");
     await store.recordPublishNotAccepted(rec, 301, "error:timeout");
     await store.recordPublishNotAccepted(rec, 302, "duplicate");
@@ -81,7 +112,17 @@ describe("verify against a real redis-server", () => {
     const r = await runVerification(store, settingsFor(rec), time.clock, time.sleep);
 
     assert.deepEqual(
-      r.ledger.destinations.map((d) => [d.accepted, d.delivered, d.missing, d.missingAfterFault, d.inFlight, d.duplicates, d.unknown, d.deliveredUnacknowledged, d.faultedEvents]),
+      r.ledger.destinations.map((d) => [
+        d.accepted,
+        d.delivered,
+        d.missing,
+        d.missingAfterFault,
+        d.inFlight,
+        d.duplicates,
+        d.unknown,
+        d.deliveredUnacknowledged,
+        d.faultedEvents,
+      ]),
       [
         [100, 99, 1, 0, 0, 0, 0, 0, 0],
         [100, 100, 0, 0, 0, 0, 0, 0, 0],
@@ -99,20 +140,38 @@ describe("verify against a real redis-server", () => {
     ]);
     assert.deepEqual(r.ledger.missingAfterFaultIds, [{ eventId: "full_44", destination: 5 }]);
     assert.deepEqual(r.ledger.totals.faults, { "500": 1, timeout: 1 });
-    assert.deepEqual(r.publish, { accepted: 300, duplicate: 1, rejected: { "500": 1 }, errors: { timeout: 1 }, notAccepted: 3, attempted: 303, planned: 305, other: {} });
+    assert.deepEqual(r.publish, {
+      accepted: 300,
+      duplicate: 1,
+      rejected: { "500": 1 },
+      errors: { timeout: 1 },
+      notAccepted: 3,
+      attempted: 303,
+      planned: 305,
+      other: {},
+    });
     assert.equal(r.ledger.deliveredRatio, 596 / 600);
-    assert.deepEqual(r.verdict.reasons, ["delivered 596 of 600 expected deliveries (99.333%, required >= 100.000%): 4 missing, 0 in flight, 1 of the missing after an injected fault on every attempt"]);
+    assert.deepEqual(r.verdict.reasons, [
+      "delivered 596 of 600 expected deliveries (99.333%, required >= 100.000%): 4 missing, 0 in flight, 1 of the missing after an injected fault on every attempt",
+    ]);
     assert.equal(r.verdict.void, false);
     // 597 first deliveries (incl. the unacknowledged one) of 600 expected: the wait ends on grace.
     assert.deepEqual({ outcome: r.wait.outcome, waited: r.wait.waitedMs }, { outcome: "grace", waited: 3000 });
     assert.equal(r.runEnd.endedAtMs, rec.startedAtMs + 3100);
 
-    for (const stage of ["publish", "queue", "delivery", "e2e"] as const) assertPercentiles(stage, r.latency.stages[stage], samples[stage]);
+    for (const stage of ["publish", "queue", "delivery", "e2e"] as const)
+      assertPercentiles(stage, r.latency.stages[stage], samples[stage]);
     // Warm-up: seq 0..9 are in the ledger but not in the latency samples.
     assert.equal(r.latency.stages.publish.count, 290);
 
-    assert.equal(r.timeline.reduce((s, p) => s + p.published, 0), 300);
-    assert.equal(r.timeline.reduce((s, p) => s + p.delivered, 0), 597);
+    assert.equal(
+      r.timeline.reduce((s, p) => s + p.published, 0),
+      300,
+    );
+    assert.equal(
+      r.timeline.reduce((s, p) => s + p.delivered, 0),
+      597,
+    );
     assert.equal(r.throughput.delivered?.events, 597);
     assert.ok(!JSON.stringify(r).includes("whsec_"));
   });
@@ -124,7 +183,12 @@ describe("verify against a real redis-server", () => {
     await store.recordReceipt(rec, { destination: 1, seq: 1001, t3Ms: rec.startedAtMs + 500, signature: "ok" });
     await store.recordAnomaly("unknown:destination");
     const time = simulatedTime(rec.startedAtMs);
-    const r = await runVerification(store, settingsFor(rec, { VERIFY_MIN_DELIVERED_RATIO: "0" }), time.clock, time.sleep);
+    const r = await runVerification(
+      store,
+      settingsFor(rec, { VERIFY_MIN_DELIVERED_RATIO: "0" }),
+      time.clock,
+      time.sleep,
+    );
     assert.equal(r.verdict.void, true);
     assert.equal(r.verdict.pass, false);
     assert.deepEqual(r.ledger.voidReasons, [
@@ -144,7 +208,10 @@ describe("verify against a real redis-server", () => {
     const time = simulatedTime(rec.startedAtMs);
     const r = await runVerification(store, settingsFor(rec, { VERIFY_GRACE: "0s" }), time.clock, time.sleep);
     const t = r.ledger.totals;
-    assert.deepEqual({ acc: t.accepted, del: t.delivered, miss: t.missing, fl: t.inFlight, ev: t.faultedEvents, faults: t.faults }, { acc: 100, del: 99, miss: 0, fl: 1, ev: 2, faults: { "500": 3 } });
+    assert.deepEqual(
+      { acc: t.accepted, del: t.delivered, miss: t.missing, fl: t.inFlight, ev: t.faultedEvents, faults: t.faults },
+      { acc: 100, del: 99, miss: 0, fl: 1, ev: 2, faults: { "500": 3 } },
+    );
     assert.deepEqual(r.ledger.inFlightIds, [{ eventId: "retry_12", destination: 1 }]);
     assert.deepEqual(r.ledger.voidReasons, []);
     assert.match(r.verdict.reasons[0], /1 in flight/);
@@ -168,10 +235,24 @@ describe("verify against a real redis-server", () => {
       await publishAndDeliver(store, rec, 20, (seq) => late.includes(seq));
       // One late delivery every 2.5 s: under the 3 s grace each time.
       const time = simulatedTime(0, async (now) => {
-        if (now % 2500 === 0 && late.length > 0) await store.recordReceipt(rec, { destination: 0, seq: late.shift() as number, t3Ms: rec.startedAtMs + now, signature: "ok" });
+        if (now % 2500 === 0 && late.length > 0)
+          await store.recordReceipt(rec, {
+            destination: 0,
+            seq: late.shift() as number,
+            t3Ms: rec.startedAtMs + now,
+            signature: "ok",
+          });
       });
-      const r = await runVerification(store, settingsFor(rec, { VERIFY_POLL_INTERVAL: "500ms", VERIFY_TIMEOUT: "1m" }), time.clock, time.sleep);
-      assert.deepEqual({ outcome: r.wait.outcome, waited: r.wait.waitedMs, polls: r.wait.polls }, { outcome: "complete", waited: 7500, polls: 16 });
+      const r = await runVerification(
+        store,
+        settingsFor(rec, { VERIFY_POLL_INTERVAL: "500ms", VERIFY_TIMEOUT: "1m" }),
+        time.clock,
+        time.sleep,
+      );
+      assert.deepEqual(
+        { outcome: r.wait.outcome, waited: r.wait.waitedMs, polls: r.wait.polls },
+        { outcome: "complete", waited: 7500, polls: 16 },
+      );
       assert.ok(time.sleeps.every((ms) => ms === 500));
       assert.equal(r.ledger.totals.missing, 0);
     });
@@ -182,7 +263,10 @@ describe("verify against a real redis-server", () => {
       await publishAndDeliver(store, rec, 10, (seq) => seq === 4);
       const time = simulatedTime(0);
       const r = await runVerification(store, settingsFor(rec, { VERIFY_GRACE: "2500ms" }), time.clock, time.sleep);
-      assert.deepEqual({ outcome: r.wait.outcome, waited: r.wait.waitedMs, sleeps: time.sleeps }, { outcome: "grace", waited: 2500, sleeps: [1000, 1000, 500] });
+      assert.deepEqual(
+        { outcome: r.wait.outcome, waited: r.wait.waitedMs, sleeps: time.sleeps },
+        { outcome: "grace", waited: 2500, sleeps: [1000, 1000, 500] },
+      );
       assert.deepEqual(r.ledger.missingIds, [{ eventId: "w-grace_4", destination: 0 }]);
     });
 
@@ -195,7 +279,10 @@ describe("verify against a real redis-server", () => {
         await store.recordReceipt(rec, { destination: 0, seq: next++, t3Ms: rec.startedAtMs + now, signature: "ok" });
       });
       const r = await runVerification(store, settingsFor(rec, { VERIFY_TIMEOUT: "4s" }), time.clock, time.sleep);
-      assert.deepEqual({ outcome: r.wait.outcome, waited: r.wait.waitedMs, delivered: r.wait.delivered }, { outcome: "timeout", waited: 4000, delivered: 14 });
+      assert.deepEqual(
+        { outcome: r.wait.outcome, waited: r.wait.waitedMs, delivered: r.wait.delivered },
+        { outcome: "timeout", waited: 4000, delivered: 14 },
+      );
       assert.equal(r.ledger.totals.missing, 86);
       assert.equal(r.ledger.missingIds.length, 10);
     });
@@ -204,11 +291,20 @@ describe("verify against a real redis-server", () => {
       const rec = testRunRecord("w-real", 1, 1);
       const store = await create(rec);
       await publishAndDeliver(store, rec, 5, (seq) => seq === 2);
-      const writer = new Promise<void>((resolve) => setTimeout(() => {
-        void store.recordReceipt(rec, { destination: 0, seq: 2, t3Ms: rec.startedAtMs + 60, signature: "ok" }).then(() => resolve());
-      }, 250));
+      const writer = new Promise<void>((resolve) =>
+        setTimeout(() => {
+          void store
+            .recordReceipt(rec, { destination: 0, seq: 2, t3Ms: rec.startedAtMs + 60, signature: "ok" })
+            .then(() => resolve());
+        }, 250),
+      );
       const sleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-      const r = await runVerification(store, settingsFor(rec, { VERIFY_GRACE: "2s", VERIFY_POLL_INTERVAL: "100ms" }), { now: () => Date.now() }, sleep);
+      const r = await runVerification(
+        store,
+        settingsFor(rec, { VERIFY_GRACE: "2s", VERIFY_POLL_INTERVAL: "100ms" }),
+        { now: () => Date.now() },
+        sleep,
+      );
       await writer;
       assert.equal(r.wait.outcome, "complete");
       assert.ok(r.wait.waitedMs >= 200 && r.wait.waitedMs < 2000, `waited ${r.wait.waitedMs} ms`);
@@ -219,10 +315,13 @@ describe("verify against a real redis-server", () => {
   it("says clearly when the run does not exist", async () => {
     const rec = testRunRecord("never-created", 1, 1);
     const time = simulatedTime(0);
-    await assert.rejects(runVerification(new RunStateStore(live.redis, rec.testId), settingsFor(rec), time.clock, time.sleep), (err: unknown) => {
-      assert.ok(err instanceof RunNotFoundError);
-      assert.match(err.message, /^no run record for TEST_ID=never-created in this Redis/);
-      return true;
-    });
+    await assert.rejects(
+      runVerification(new RunStateStore(live.redis, rec.testId), settingsFor(rec), time.clock, time.sleep),
+      (err: unknown) => {
+        assert.ok(err instanceof RunNotFoundError);
+        assert.match(err.message, /^no run record for TEST_ID=never-created in this Redis/);
+        return true;
+      },
+    );
   });
 });

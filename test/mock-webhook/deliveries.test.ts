@@ -2,7 +2,17 @@ import { strict as assert } from "node:assert";
 import type { NodeRedisPort } from "../../adapters/node/redis";
 import { destinationIndexes, eventId, tenantOfSeq } from "../../src/runstate/identity";
 import { connectRedis, type RedisServer, startRedis } from "../support/redis-server";
-import { createRun, deliver, getJson, inParallel, metric, type MockProcess, post, secretOf, startMock } from "./fixtures";
+import {
+  createRun,
+  deliver,
+  getJson,
+  inParallel,
+  metric,
+  type MockProcess,
+  post,
+  secretOf,
+  startMock,
+} from "./fixtures";
 import { outpostDelivery } from "./outpost-request";
 
 describe("mock webhook process: recording deliveries", function () {
@@ -32,7 +42,8 @@ describe("mock webhook process: recording deliveries", function () {
     const t = Date.now();
     for (let seq = 0; seq < n; seq++) await store.recordPublishAccepted(record, { seq, t0Ms: t - 30, t2Ms: t - 25 });
     const jobs: Array<[number, number]> = [];
-    for (let seq = 0; seq < n; seq++) for (const d of destinationIndexes(shape, tenantOfSeq(shape, seq))) jobs.push([seq, d]);
+    for (let seq = 0; seq < n; seq++)
+      for (const d of destinationIndexes(shape, tenantOfSeq(shape, seq))) jobs.push([seq, d]);
     const repeats = jobs.filter((_, i) => i % 17 === 0);
     const all = [...jobs, ...repeats];
     const answers = await inParallel(all.length, 32, (i) => deliver(mock, "exact1", all[i][0], all[i][1]));
@@ -59,7 +70,10 @@ describe("mock webhook process: recording deliveries", function () {
 
     const ev = await getJson(mock, `/events/${eventId("exact1", 4)}`);
     assert.equal(ev.status, 200);
-    assert.deepEqual(ev.json.destinations, [2, 3].map((d) => ({ destination: d, received: true, faulted: false })));
+    assert.deepEqual(
+      ev.json.destinations,
+      [2, 3].map((d) => ({ destination: d, received: true, faulted: false })),
+    );
     const run = await getJson(mock, "/runs/exact1");
     assert.equal((run.json.deliveries as Record<string, number>).first, jobs.length);
     assert.ok(!JSON.stringify(run.json).includes("whsec_"), "GET /runs must not show secrets");
@@ -73,15 +87,29 @@ describe("mock webhook process: recording deliveries", function () {
       post(target, outpostDelivery({ testId: "sig1", seq, destination: d, secrets })).then((a) => a.status);
     const rotated = ["whsec_the_new_one", secretOf(0)];
     assert.deepEqual(
-      [await send(mock, 0, 0, [secretOf(0)]), await send(mock, 1, 0, rotated), await send(mock, 2, 0, ["whsec_wrong"]), await send(mock, 3, 0, []), await send(mock, 4, 1, ["whsec_any"])],
+      [
+        await send(mock, 0, 0, [secretOf(0)]),
+        await send(mock, 1, 0, rotated),
+        await send(mock, 2, 0, ["whsec_wrong"]),
+        await send(mock, 3, 0, []),
+        await send(mock, 4, 1, ["whsec_any"]),
+      ],
       [200, 200, 200, 200, 200],
     );
     assert.deepEqual(
-      [await send(strict, 10, 0, rotated), await send(strict, 11, 0, ["whsec_wrong"]), await send(strict, 12, 0, []), await send(strict, 13, 1, [])],
+      [
+        await send(strict, 10, 0, rotated),
+        await send(strict, 11, 0, ["whsec_wrong"]),
+        await send(strict, 12, 0, []),
+        await send(strict, 13, 1, []),
+      ],
       [200, 401, 401, 200],
     );
     const c0 = await store.counters(store.keys.destination(0));
-    assert.deepEqual([c0["sig:ok"], c0["sig:bad"], c0["sig:missing"], c0["fault:signature"], c0.first], [3, 2, 2, 2, 5]);
+    assert.deepEqual(
+      [c0["sig:ok"], c0["sig:bad"], c0["sig:missing"], c0["fault:signature"], c0.first],
+      [3, 2, 2, 2, 5],
+    );
     assert.equal((await store.counters(store.keys.destination(1)))["sig:unchecked"], 2);
     assert.equal(await metric(strict, "mock_webhook_requests_total", { route: "webhook", status: "401" }), 2);
     // A rejected delivery is marked faulted, so verify counts it as retried, not lost.
@@ -94,15 +122,23 @@ describe("mock webhook process: recording deliveries", function () {
     const ok = outpostDelivery({ testId: "bad1", seq: 0, destination: 0, secrets: [secretOf(0)] });
     const { "x-outpost-event-id": _id, ...noId } = ok.headers;
     assert.equal((await post(mock, { ...ok, headers: noId })).status, 400);
-    const big = outpostDelivery({ testId: "bad1", seq: 2, destination: 0, secrets: [secretOf(0)], body: "x".repeat(5000) });
+    const big = outpostDelivery({
+      testId: "bad1",
+      seq: 2,
+      destination: 0,
+      secrets: [secretOf(0)],
+      body: "x".repeat(5000),
+    });
     assert.equal((await post(mock, big)).status, 413);
     const chunked = await fetch(`${mock.url}${big.path}`, {
       method: "POST",
       headers: big.headers,
-      body: new ReadableStream({ start: (c) => {
+      body: new ReadableStream({
+        start: (c) => {
           c.enqueue(new TextEncoder().encode(big.body));
           c.close();
-        } }),
+        },
+      }),
       duplex: "half",
     } as RequestInit);
     assert.equal(chunked.status, 413, "a body without content-length is cut at the limit too");
@@ -113,7 +149,10 @@ describe("mock webhook process: recording deliveries", function () {
       ["bad1", 0, 9], // destination out of range
     ];
     for (const [idRun, seq, d] of anomalies) {
-      const r = await post(mock, { ...outpostDelivery({ testId: "bad1", seq, destination: d, secrets: [secretOf(0)] }), headers: { ...ok.headers, "x-outpost-event-id": eventId(idRun, seq) } });
+      const r = await post(mock, {
+        ...outpostDelivery({ testId: "bad1", seq, destination: d, secrets: [secretOf(0)] }),
+        headers: { ...ok.headers, "x-outpost-event-id": eventId(idRun, seq) },
+      });
       assert.equal(r.status, 200);
     }
     assert.equal((await deliver(mock, "nosuchrun", 0, 0)).status, 200);

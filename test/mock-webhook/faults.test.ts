@@ -23,7 +23,13 @@ describe("mock webhook process: faults and runtime control (2 workers)", functio
   });
 
   it("injects each fault at its ratio, records every one in Redis, and sums metrics over workers", async () => {
-    const faults = { errorRatio: 0.2, errorStatuses: [500, 503], timeoutRatio: 0.1, timeoutHold: "200ms", resetRatio: 0.1 };
+    const faults = {
+      errorRatio: 0.2,
+      errorStatuses: [500, 503],
+      timeoutRatio: 0.1,
+      timeoutHold: "200ms",
+      resetRatio: 0.1,
+    };
     assert.equal((await put(mock, faults)).status, 200);
     const { record, store } = await createRun(redis, "faults1", { tenants: 1, destinationsPerTenant: 1 });
     const n = 600;
@@ -34,7 +40,10 @@ describe("mock webhook process: faults and runtime control (2 workers)", functio
     for (const a of answers) seen[a.status] = (seen[a.status] ?? 0) + 1;
     const within = (status: string, p: number): void => {
       const sd = Math.sqrt(n * p * (1 - p));
-      assert.ok(Math.abs((seen[status] ?? 0) - n * p) < 5 * sd, `${status}: ${seen[status]} of ${n}, expected about ${n * p}`);
+      assert.ok(
+        Math.abs((seen[status] ?? 0) - n * p) < 5 * sd,
+        `${status}: ${seen[status]} of ${n}, expected about ${n * p}`,
+      );
     };
     within("200", 0.6);
     within("500", 0.1);
@@ -48,7 +57,11 @@ describe("mock webhook process: faults and runtime control (2 workers)", functio
       [seen["200"], seen["500"], seen["503"], seen["504"], seen["0"], n],
     );
     const ledger = await store.destinationLedger(record, 0, 5);
-    assert.deepEqual([ledger.delivered, ledger.inFlight, ledger.missing], [seen["200"], n - seen["200"], 0], "faulted events wait for a retry, they are not lost");
+    assert.deepEqual(
+      [ledger.delivered, ledger.inFlight, ledger.missing],
+      [seen["200"], n - seen["200"], 0],
+      "faulted events wait for a retry, they are not lost",
+    );
     assert.equal(await metric(mock, "mock_webhook_faults_total", { kind: "error" }), seen["500"] + seen["503"]);
     assert.equal(await metric(mock, "mock_webhook_faults_total", { kind: "reset" }), seen["0"]);
     assert.equal(await metric(mock, "mock_webhook_receipts_total", { outcome: "first" }), seen["200"]);
@@ -58,9 +71,16 @@ describe("mock webhook process: faults and runtime control (2 workers)", functio
     assert.equal((await getJson(mock, "/control/faults", { method: "DELETE" })).status, 200);
     const bad = await put(mock, { timeoutRatio: 0.5, resetRatio: 0.7 });
     assert.equal(bad.status, 400);
-    assert.match(String(bad.json.error), /^errorRatio \+ timeoutRatio \+ resetRatio = 1\.2 is invalid: expected a sum of at most 1$/);
+    assert.match(
+      String(bad.json.error),
+      /^errorRatio \+ timeoutRatio \+ resetRatio = 1\.2 is invalid: expected a sum of at most 1$/,
+    );
     assert.equal((await put(mock, { latency: "gaussian:1ms" })).status, 400);
-    assert.equal((await getJson(mock, "/control/faults")).json.timeoutRatio, 0, "a rejected change leaves the faults alone");
+    assert.equal(
+      (await getJson(mock, "/control/faults")).json.timeoutRatio,
+      0,
+      "a rejected change leaves the faults alone",
+    );
 
     await createRun(redis, "control1", { tenants: 1, destinationsPerTenant: 1 });
     assert.deepEqual((await put(mock, { errorRatio: 1, errorStatuses: "502" })).json.errorStatuses, [502]);
@@ -79,7 +99,9 @@ describe("mock webhook process: faults and runtime control (2 workers)", functio
   it("refuses to start on a bad fault setting, in one line naming it", async () => {
     await assert.rejects(startMock({ REDIS_URL: server.url, MOCK_FAULT_LATENCY: "spiky" }), (err: Error) => {
       const line = /mock-webhook: (.*)\n/.exec(err.message)?.[1] ?? "";
-      return line.startsWith('MOCK_FAULT_LATENCY="spiky" is invalid: expected none, fixed:D') && err.message.includes("(2)");
+      return (
+        line.startsWith('MOCK_FAULT_LATENCY="spiky" is invalid: expected none, fixed:D') && err.message.includes("(2)")
+      );
     });
   });
 });

@@ -10,7 +10,12 @@ export const secretOf = (d: number): string => `whsec_test_secret_${d}`;
 
 // A run record as throughput's setup would write it, with known secrets
 // (an empty secret leaves the destination's signatures unchecked).
-export async function createRun(redis: RedisPort, testId: string, shape: RunShape, secret: (d: number) => string = secretOf): Promise<{ record: RunRecord; store: RunStateStore }> {
+export async function createRun(
+  redis: RedisPort,
+  testId: string,
+  shape: RunShape,
+  secret: (d: number) => string = secretOf,
+): Promise<{ record: RunRecord; store: RunStateStore }> {
   const now = Date.now();
   const destinations = Array.from({ length: shape.tenants * shape.destinationsPerTenant }, (_, d) => ({
     index: d,
@@ -71,7 +76,10 @@ export async function startMock(env: Record<string, string>): Promise<MockProces
   };
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`mock exited at start (${child.exitCode}): ${out}`);
-    const ok = await fetch(`${url}/healthz`).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) return mock;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -86,20 +94,37 @@ export interface Answer {
   error?: string;
 }
 
-export async function post(mock: MockProcess, delivery: { path: string; headers: Record<string, string>; body: string }): Promise<Answer> {
+export async function post(
+  mock: MockProcess,
+  delivery: { path: string; headers: Record<string, string>; body: string },
+): Promise<Answer> {
   try {
-    const r = await fetch(`${mock.url}${delivery.path}`, { method: "POST", headers: delivery.headers, body: delivery.body });
+    const r = await fetch(`${mock.url}${delivery.path}`, {
+      method: "POST",
+      headers: delivery.headers,
+      body: delivery.body,
+    });
     return { status: r.status, body: await r.text() };
   } catch (err) {
     return { status: 0, body: "", error: String((err as Error).cause ?? err) };
   }
 }
 
-export async function deliver(mock: MockProcess, testId: string, seq: number, destination: number, secrets = [secretOf(destination)]): Promise<Answer> {
+export async function deliver(
+  mock: MockProcess,
+  testId: string,
+  seq: number,
+  destination: number,
+  secrets = [secretOf(destination)],
+): Promise<Answer> {
   return post(mock, outpostDelivery({ testId, seq, destination, secrets, t0Ms: Date.now() - 20 }));
 }
 
-export async function getJson(mock: MockProcess, path: string, init?: RequestInit): Promise<{ status: number; json: Record<string, unknown> }> {
+export async function getJson(
+  mock: MockProcess,
+  path: string,
+  init?: RequestInit,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const r = await fetch(`${mock.url}${path}`, init);
   return { status: r.status, json: (await r.json()) as Record<string, unknown> };
 }

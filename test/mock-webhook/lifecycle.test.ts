@@ -6,7 +6,8 @@ import { connectRedis, startRedis, withRedis } from "../support/redis-server";
 import { type Answer, createRun, deliver, getJson, inParallel, metric, startMock } from "./fixtures";
 
 async function eventually(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) if (await check()) return;
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100)))
+    if (await check()) return;
   assert.fail(`timed out waiting until ${what}`);
 }
 
@@ -28,7 +29,11 @@ describe("mock webhook process: Redis outage, shutdown, memory", function () {
       assert.ok((await metric(mock, "mock_webhook_redis_errors_total")) >= 1);
 
       // Same port, empty data: the mock reconnects on its own.
-      const again = spawn("redis-server", ["--port", String(own.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+      const again = spawn(
+        "redis-server",
+        ["--port", String(own.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        { stdio: "ignore" },
+      );
       try {
         await eventually("the mock is healthy again", async () => (await fetch(`${mock.url}/healthz`)).status === 200);
         const back = await NodeRedisPort.connect(own.url);
@@ -49,7 +54,11 @@ describe("mock webhook process: Redis outage, shutdown, memory", function () {
       const testId = `term${workers}`;
       const { store } = await createRun(live.redis, testId, { tenants: 1, destinationsPerTenant: 1 });
       // Some latency keeps requests in flight when the signal lands.
-      const mock = await startMock({ REDIS_URL: live.server.url, MOCK_WORKERS: workers, MOCK_FAULT_LATENCY: "uniform:0ms,30ms" });
+      const mock = await startMock({
+        REDIS_URL: live.server.url,
+        MOCK_WORKERS: workers,
+        MOCK_FAULT_LATENCY: "uniform:0ms,30ms",
+      });
       let next = 0;
       let refused = false;
       const answers: Array<[number, Answer]> = [];
@@ -72,9 +81,14 @@ describe("mock webhook process: Redis outage, shutdown, memory", function () {
       assert.ok(acked.length > 200);
       // Refused (0) once nothing listens; a 503 (Outpost retries) would be safe too, anything else is not.
       const unexpected = answers.filter(([, a]) => ![200, 0, 503].includes(a.status));
-      assert.deepEqual(unexpected, [], `unexpected statuses: ${[...new Set(unexpected.map(([, a]) => a.status))].join(", ")}`);
+      assert.deepEqual(
+        unexpected,
+        [],
+        `unexpected statuses: ${[...new Set(unexpected.map(([, a]) => a.status))].join(", ")}`,
+      );
       const lost = [];
-      for (const seq of acked) if (Number(await live.redis.command(["GETBIT", store.keys.receipts(0), seq])) !== 1) lost.push(seq);
+      for (const seq of acked)
+        if (Number(await live.redis.command(["GETBIT", store.keys.receipts(0), seq])) !== 1) lost.push(seq);
       assert.deepEqual(lost, [], "acknowledged receipts missing from Redis");
       assert.equal((await store.counters(store.keys.destination(0))).first, acked.length);
     });
@@ -93,7 +107,10 @@ describe("mock webhook process: Redis outage, shutdown, memory", function () {
       assert.ok(rss > 0 && rss < 256 * 1024 * 1024, `RSS ${Math.round(rss / 1048576)} MiB`);
       // The oldest events left the debugging cache; Redis still knows them.
       const early = await getJson(mock, `/events/${eventId("burst1", 0)}`);
-      assert.deepEqual([early.json.recent, early.json.destinations], [[], [{ destination: 0, received: true, faulted: false }]]);
+      assert.deepEqual(
+        [early.json.recent, early.json.destinations],
+        [[], [{ destination: 0, received: true, faulted: false }]],
+      );
       const late = await getJson(mock, `/events/${eventId("burst1", n - 1)}`);
       assert.equal((late.json.recent as unknown[]).length, 1);
     } finally {
@@ -101,4 +118,3 @@ describe("mock webhook process: Redis outage, shutdown, memory", function () {
     }
   });
 });
-

@@ -20,7 +20,10 @@ function seeded(seed: number): () => number {
 }
 
 const oneLine = (fn: () => unknown, ...parts: string[]): void =>
-  assert.throws(fn, (e: Error) => e instanceof ConfigError && !e.message.includes("\n") && parts.every((p) => e.message.includes(p)));
+  assert.throws(
+    fn,
+    (e: Error) => e instanceof ConfigError && !e.message.includes("\n") && parts.every((p) => e.message.includes(p)),
+  );
 
 describe("mock webhook: header parsing", () => {
   it("keeps the sub-millisecond fraction of RFC3339Nano timestamps", () => {
@@ -29,7 +32,8 @@ describe("mock webhook: header parsing", () => {
     assert.equal(parseRfc3339Ms("2025-01-02T05:04:05.5+02:00"), Date.UTC(2025, 0, 2, 3, 4, 5) + 500);
     const t = 1_736_000_000_123.456;
     assert.ok(Math.abs((parseRfc3339Ms(rfc3339Nano(t)) as number) - t) < 1e-3);
-    for (const bad of [undefined, "", "1736000000123", "2025-01-02 03:04:05Z", "2025-01-02T03:04:05.1234567890Z"]) assert.equal(parseRfc3339Ms(bad), undefined);
+    for (const bad of [undefined, "", "1736000000123", "2025-01-02 03:04:05Z", "2025-01-02T03:04:05.1234567890Z"])
+      assert.equal(parseRfc3339Ms(bad), undefined);
   });
 
   it("reads the t0 metadata as epoch milliseconds", () => {
@@ -59,17 +63,32 @@ describe("mock webhook: settings and faults", () => {
     oneLine(() => readMockSettings({ MOCK_PORT: "http" }), "MOCK_PORT", "integer");
     oneLine(() => readMockSettings({ MOCK_WORKERS: "0" }), "MOCK_WORKERS");
     oneLine(() => readMockSettings({ MOCK_FAULT_ERROR_RATIO: "1.5" }), "MOCK_FAULT_ERROR_RATIO", "0 to 1");
-    oneLine(() => readMockSettings({ MOCK_FAULT_ERROR_STATUSES: "500,200" }), "MOCK_FAULT_ERROR_STATUSES", "400 to 599");
+    oneLine(
+      () => readMockSettings({ MOCK_FAULT_ERROR_STATUSES: "500,200" }),
+      "MOCK_FAULT_ERROR_STATUSES",
+      "400 to 599",
+    );
     oneLine(() => readMockSettings({ MOCK_FAULT_TIMEOUT_HOLD: "forever" }), "MOCK_FAULT_TIMEOUT_HOLD", "duration");
-    oneLine(() => readMockSettings({ MOCK_FAULT_LATENCY: "uniform:50ms,10ms" }), "MOCK_FAULT_LATENCY", "longtail:MEDIAN,P99");
+    oneLine(
+      () => readMockSettings({ MOCK_FAULT_LATENCY: "uniform:50ms,10ms" }),
+      "MOCK_FAULT_LATENCY",
+      "longtail:MEDIAN,P99",
+    );
     oneLine(() => readMockSettings({ MOCK_FAULT_LATENCY: "fixed:1s,2s" }), "MOCK_FAULT_LATENCY");
-    oneLine(() => readMockSettings({ MOCK_FAULT_ERROR_RATIO: "0.6", MOCK_FAULT_RESET_RATIO: "0.5" }), "MOCK_FAULT_RESET_RATIO", "at most 1");
+    oneLine(
+      () => readMockSettings({ MOCK_FAULT_ERROR_RATIO: "0.6", MOCK_FAULT_RESET_RATIO: "0.5" }),
+      "MOCK_FAULT_RESET_RATIO",
+      "at most 1",
+    );
     oneLine(() => readMockSettings({ REDIS_URL: "http://x" }), "REDIS_URL");
   });
 
   it("reads the documented defaults", () => {
     const s = readMockSettings({});
-    assert.deepEqual([s.port, s.host, s.workers, s.maxBodyBytes, s.requireSignature], [48080, "127.0.0.1", 1, 1_048_576, false]);
+    assert.deepEqual(
+      [s.port, s.host, s.workers, s.maxBodyBytes, s.requireSignature],
+      [48080, "127.0.0.1", 1, 1_048_576, false],
+    );
     assert.deepEqual(s.faults, NO_FAULTS);
   });
 
@@ -83,7 +102,10 @@ describe("mock webhook: settings and faults", () => {
   });
 
   it("draws errors, timeouts and resets at their ratios", () => {
-    const f = new Faults({ ...NO_FAULTS, errorRatio: 0.2, errorStatuses: [500, 503], timeoutRatio: 0.1, resetRatio: 0.05 }, seeded(7));
+    const f = new Faults(
+      { ...NO_FAULTS, errorRatio: 0.2, errorStatuses: [500, 503], timeoutRatio: 0.1, resetRatio: 0.05 },
+      seeded(7),
+    );
     const n = 20_000;
     const seen: Record<string, number> = {};
     for (let i = 0; i < n; i++) {

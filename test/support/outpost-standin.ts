@@ -56,7 +56,15 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 function destinationJson(d: StandinDestination): Record<string, unknown> {
-  return { id: d.id, tenant_id: d.tenantId, type: "webhook", topics: d.topics, config: { url: d.url }, credentials: { secret: d.secret }, target: d.url };
+  return {
+    id: d.id,
+    tenant_id: d.tenantId,
+    type: "webhook",
+    topics: d.topics,
+    config: { url: d.url },
+    credentials: { secret: d.secret },
+    target: d.url,
+  };
 }
 
 export async function startOutpostStandin(apiKey: string): Promise<OutpostStandin> {
@@ -76,7 +84,11 @@ export async function startOutpostStandin(apiKey: string): Promise<OutpostStandi
     const call = `${req.method} ${route}`;
     state.calls.set(call, (state.calls.get(call) ?? 0) + 1);
     if (req.method === "GET" && path === "/healthz") {
-      return send(res, state.healthStatus, { status: state.healthStatus === 200 ? "healthy" : "failed", timestamp: new Date().toISOString(), workers: {} });
+      return send(res, state.healthStatus, {
+        status: state.healthStatus === 200 ? "healthy" : "failed",
+        timestamp: new Date().toISOString(),
+        workers: {},
+      });
     }
     if (!path.startsWith("/api/v1/")) return send(res, 404, { status: 404, message: "not found" });
     if (apiKey !== "" && req.headers.authorization !== `Bearer ${apiKey}`) return send(res, 401);
@@ -89,39 +101,63 @@ export async function startOutpostStandin(apiKey: string): Promise<OutpostStandi
       if (!isDestinations && req.method === "PUT") {
         const created = !state.tenants.has(tenant);
         state.tenants.add(tenant);
-        return send(res, created ? 201 : 200, { id: tenant, destinations_count: 0, topics: [], created_at: new Date().toISOString() });
+        return send(res, created ? 201 : 200, {
+          id: tenant,
+          destinations_count: 0,
+          topics: [],
+          created_at: new Date().toISOString(),
+        });
       }
       if (!state.tenants.has(tenant)) return send(res, 404, { status: 404, message: "tenant not found" });
       if (!isDestinations && req.method === "GET") return send(res, 200, { id: tenant });
       if (isDestinations && destId !== undefined && req.method === "GET") {
         const d = state.destinations.get(destId);
-        return d && d.tenantId === tenant ? send(res, 200, destinationJson(d)) : send(res, 404, { status: 404, message: "destination not found" });
+        return d && d.tenantId === tenant
+          ? send(res, 200, destinationJson(d))
+          : send(res, 404, { status: 404, message: "destination not found" });
       }
       if (isDestinations && destId === undefined && req.method === "POST") {
         const spec = JSON.parse(body) as { id?: string; type?: string; topics?: string[]; config?: { url?: string } };
-        if (spec.type !== "webhook" || !Array.isArray(spec.topics) || spec.topics.length === 0 || !/^https?:\/\/\S+$/.test(spec.config?.url ?? "")) {
+        if (
+          spec.type !== "webhook" ||
+          !Array.isArray(spec.topics) ||
+          spec.topics.length === 0 ||
+          !/^https?:\/\/\S+$/.test(spec.config?.url ?? "")
+        ) {
           return send(res, 422, { status: 422, message: "validation error", data: ["bad destination"] });
         }
         const id = spec.id ?? randomBytes(8).toString("hex");
         if (state.destinations.has(id)) return send(res, 400, { status: 400, message: "destination already exists" });
         const count = [...state.destinations.values()].filter((d) => d.tenantId === tenant).length;
-        if (count >= MAX_DESTINATIONS_PER_TENANT) return send(res, 400, { status: 400, message: "max destinations per tenant reached" });
-        const d: StandinDestination = { id, tenantId: tenant, topics: spec.topics, url: spec.config?.url ?? "", secret: `whsec_${randomBytes(32).toString("hex")}`, disabled: false };
+        if (count >= MAX_DESTINATIONS_PER_TENANT)
+          return send(res, 400, { status: 400, message: "max destinations per tenant reached" });
+        const d: StandinDestination = {
+          id,
+          tenantId: tenant,
+          topics: spec.topics,
+          url: spec.config?.url ?? "",
+          secret: `whsec_${randomBytes(32).toString("hex")}`,
+          disabled: false,
+        };
         state.destinations.set(id, d);
         return send(res, 201, destinationJson(d));
       }
     }
     if (req.method === "POST" && path === "/api/v1/publish") {
       const ev = JSON.parse(body) as PublishedEvent;
-      if (typeof ev.data !== "object" || ev.data === null || Array.isArray(ev.data)) return send(res, 422, { status: 422, message: "validation error", data: ["data must be an object"] });
+      if (typeof ev.data !== "object" || ev.data === null || Array.isArray(ev.data))
+        return send(res, 422, { status: 422, message: "validation error", data: ["data must be an object"] });
       const failWith = state.failPublish.get(ev.id);
       if (failWith !== undefined) {
         state.failPublish.delete(ev.id);
         return send(res, failWith, { status: failWith, message: "scripted failure" });
       }
-      const matched = [...state.destinations.values()].filter((d) => d.tenantId === ev.tenant_id && !d.disabled && (d.topics.includes("*") || d.topics.includes(ev.topic)));
+      const matched = [...state.destinations.values()].filter(
+        (d) => d.tenantId === ev.tenant_id && !d.disabled && (d.topics.includes("*") || d.topics.includes(ev.topic)),
+      );
       // Idempotency is consulted only when at least one destination matched.
-      if (matched.length > 0 && seenEventIds.has(ev.id)) return send(res, 202, { id: ev.id, duplicate: true, destination_ids: [] });
+      if (matched.length > 0 && seenEventIds.has(ev.id))
+        return send(res, 202, { id: ev.id, duplicate: true, destination_ids: [] });
       if (matched.length > 0) seenEventIds.add(ev.id);
       state.published.push(ev);
       return send(res, 202, { id: ev.id, duplicate: false, destination_ids: matched.map((d) => d.id) });
@@ -137,9 +173,10 @@ export async function startOutpostStandin(apiKey: string): Promise<OutpostStandi
   // The same object the handler reads, so tests can change healthStatus and failPublish.
   return Object.assign(state, {
     url: `http://127.0.0.1:${port}`,
-    stop: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   });
 }

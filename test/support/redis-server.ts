@@ -14,7 +14,10 @@ export interface RedisServer {
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = createConnection({ host: "127.0.0.1", port });
-    s.once("connect", () => { s.destroy(); resolve(true); });
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once("error", () => resolve(false));
   });
 }
@@ -34,9 +37,15 @@ export async function freePort(): Promise<number> {
 export async function startRedis(): Promise<RedisServer> {
   const port = await freePort();
   const bin = process.env.REDIS_SERVER_BIN ?? "redis-server";
-  const child: ChildProcess = spawn(bin, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  const child: ChildProcess = spawn(
+    bin,
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    { stdio: "ignore" },
+  );
   let exited = false;
-  child.once("exit", () => { exited = true; });
+  child.once("exit", () => {
+    exited = true;
+  });
   for (let i = 0; i < 100 && !(await portOpen(port)); i++) {
     if (exited) throw new Error(`redis-server (${bin}) exited at start; is it installed?`);
     await new Promise((r) => setTimeout(r, 50));
@@ -44,11 +53,12 @@ export async function startRedis(): Promise<RedisServer> {
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
-    stop: () => new Promise<void>((resolve) => {
-      if (exited) return resolve();
-      child.once("exit", () => resolve());
-      child.kill("SIGTERM");
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exited) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
   };
 }
 
@@ -76,7 +86,10 @@ export function withRedis(): { readonly server: RedisServer; readonly redis: Nod
 
 // For benchmarks: a throwaway redis-server holding one run record, stopped
 // whatever the body does.
-export async function withThrowawayRun<T>(record: RunRecord, body: (store: RunStateStore, redis: NodeRedisPort) => Promise<T>): Promise<T> {
+export async function withThrowawayRun<T>(
+  record: RunRecord,
+  body: (store: RunStateStore, redis: NodeRedisPort) => Promise<T>,
+): Promise<T> {
   const server = await startRedis();
   const redis = await connectRedis(server);
   try {

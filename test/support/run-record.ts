@@ -2,7 +2,12 @@ import { destinationCount, destinationId, tenantId } from "../../src/runstate/id
 import type { RunRecord } from "../../src/runstate/record";
 
 // A run record for tests: T tenants x D destinations, secrets included (as the real one has).
-export function testRunRecord(testId: string, tenants: number, destinationsPerTenant: number, over: Partial<RunRecord> = {}): RunRecord {
+export function testRunRecord(
+  testId: string,
+  tenants: number,
+  destinationsPerTenant: number,
+  over: Partial<RunRecord> = {},
+): RunRecord {
   const shape = { tenants, destinationsPerTenant };
   const startedAtMs = 1_700_000_000_000;
   return {

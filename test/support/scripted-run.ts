@@ -22,7 +22,12 @@ export interface ScriptOptions {
 // and the mock would, delivering each to every destination of its tenant unless
 // skipped. Returns the samples (ms) the scripts should have recorded: events
 // after the warm-up, first deliveries only.
-export async function publishAndDeliver(store: RunStateStore, rec: RunRecord, n: number, opts: ScriptOptions = {}): Promise<StageSamples> {
+export async function publishAndDeliver(
+  store: RunStateStore,
+  rec: RunRecord,
+  n: number,
+  opts: ScriptOptions = {},
+): Promise<StageSamples> {
   const skip = opts.skip ?? (() => false);
   const timing = opts.timing ?? (() => ({ publishMs: 4, queueMs: 2, deliveryMs: 3 }));
   const samples: StageSamples = { publish: [], queue: [], delivery: [], e2e: [] };

@@ -28,7 +28,8 @@ function seeded(seed: number): () => number {
 const datasets: Record<string, (r: () => number) => number> = {
   "uniform 1 µs..10 s": (r) => 1 + Math.floor(r() * 10_000_000),
   "exponential, mean 20 ms": (r) => Math.round(-Math.log(r()) * 20_000),
-  "log-normal around 5 ms with a slow tail": (r) => Math.round(Math.exp(Math.log(5000) + 1.5 * Math.sqrt(-2 * Math.log(r())) * Math.cos(2 * Math.PI * r()))),
+  "log-normal around 5 ms with a slow tail": (r) =>
+    Math.round(Math.exp(Math.log(5000) + 1.5 * Math.sqrt(-2 * Math.log(r())) * Math.cos(2 * Math.PI * r()))),
   "two modes: 2 ms and 900 ms": (r) => (r() < 0.97 ? 2000 + Math.floor(r() * 100) : 900_000 + Math.floor(r() * 50_000)),
 };
 
@@ -50,14 +51,27 @@ describe("histogram decode and percentiles", () => {
       assert.equal(s.minMs, data[0] / 1000);
       assert.equal(s.maxMs, data[data.length - 1] / 1000);
       const exactMean = data.reduce((a, b) => a + b, 0) / data.length / 1000;
-      assert.ok(Math.abs((s.meanMs ?? NaN) - exactMean) <= exactMean * RELATIVE_PRECISION, `mean ${s.meanMs} vs ${exactMean}`);
+      assert.ok(
+        Math.abs((s.meanMs ?? NaN) - exactMean) <= exactMean * RELATIVE_PRECISION,
+        `mean ${s.meanMs} vs ${exactMean}`,
+      );
     });
   }
 
   it("summarises an empty stage as count 0 and nulls (JSON-safe)", () => {
     const s = stageLatency(emptyHistogram());
     assert.equal(s.count, 0);
-    assert.deepEqual(JSON.parse(JSON.stringify(s)), { count: 0, meanMs: null, minMs: null, p50Ms: null, p90Ms: null, p95Ms: null, p99Ms: null, maxMs: null, belowZero: 0 });
+    assert.deepEqual(JSON.parse(JSON.stringify(s)), {
+      count: 0,
+      meanMs: null,
+      minMs: null,
+      p50Ms: null,
+      p90Ms: null,
+      p95Ms: null,
+      p99Ms: null,
+      maxMs: null,
+      belowZero: 0,
+    });
   });
 
   it("detects a wrong bucket scheme (the check can fail)", () => {

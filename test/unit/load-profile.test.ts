@@ -10,30 +10,52 @@ function ramping(env: Record<string, string>): RampingArrivalRate {
   return s as RampingArrivalRate;
 }
 
-const totalMs = (s: RampingArrivalRate): number => s.stages.reduce((sum, st) => sum + (parseDurationMs(st.duration) ?? NaN), 0);
+const totalMs = (s: RampingArrivalRate): number =>
+  s.stages.reduce((sum, st) => sum + (parseDurationMs(st.duration) ?? NaN), 0);
 
 describe("load profiles to k6 scenarios", () => {
   it("constant: constant-arrival-rate at RATE for DURATION", () => {
-    const s = scenarioForLoad(readThroughputSettings({ RATE: "250", DURATION: "2m", PRE_ALLOCATED_VUS: "30", MAX_VUS: "60" }).load);
-    assert.deepEqual(s, { executor: "constant-arrival-rate", timeUnit: "1s", rate: 250, duration: "2m", preAllocatedVUs: 30, maxVUs: 60, gracefulStop: "30s" });
+    const s = scenarioForLoad(
+      readThroughputSettings({ RATE: "250", DURATION: "2m", PRE_ALLOCATED_VUS: "30", MAX_VUS: "60" }).load,
+    );
+    assert.deepEqual(s, {
+      executor: "constant-arrival-rate",
+      timeUnit: "1s",
+      rate: 250,
+      duration: "2m",
+      preAllocatedVUs: 30,
+      maxVUs: 60,
+      gracefulStop: "30s",
+    });
     assert.equal(plannedEvents(s), 30_000);
   });
 
   it("ramp: START_RATE to RATE over RAMP_UP, then hold", () => {
     const s = ramping({ PROFILE: "ramp", START_RATE: "10", RATE: "100", RAMP_UP: "20s", DURATION: "1m" });
     assert.equal(s.startRate, 10);
-    assert.deepEqual(s.stages, [{ duration: "20s", target: 100 }, { duration: "40s", target: 100 }]);
+    assert.deepEqual(s.stages, [
+      { duration: "20s", target: 100 },
+      { duration: "40s", target: 100 },
+    ]);
     assert.equal(plannedEvents(s), 1100 + 4000);
   });
 
   it("ramp: RAMP_UP defaults to half of DURATION; equal to DURATION leaves no hold stage", () => {
-    assert.deepEqual(ramping({ PROFILE: "ramp", RATE: "50", DURATION: "1m" }).stages, [{ duration: "30s", target: 50 }, { duration: "30s", target: 50 }]);
-    assert.deepEqual(ramping({ PROFILE: "ramp", RATE: "50", DURATION: "1m", RAMP_UP: "1m" }).stages, [{ duration: "1m", target: 50 }]);
+    assert.deepEqual(ramping({ PROFILE: "ramp", RATE: "50", DURATION: "1m" }).stages, [
+      { duration: "30s", target: 50 },
+      { duration: "30s", target: 50 },
+    ]);
+    assert.deepEqual(ramping({ PROFILE: "ramp", RATE: "50", DURATION: "1m", RAMP_UP: "1m" }).stages, [
+      { duration: "1m", target: 50 },
+    ]);
   });
 
   it("soak: a ramp-in over the first tenth, then RATE", () => {
     const s = ramping({ PROFILE: "soak", RATE: "200", DURATION: "1h" });
-    assert.deepEqual(s.stages, [{ duration: "6m", target: 200 }, { duration: "54m", target: 200 }]);
+    assert.deepEqual(s.stages, [
+      { duration: "6m", target: 200 },
+      { duration: "54m", target: 200 },
+    ]);
   });
 
   it("spike: RATE, 1s edge, SPIKE_RATE for SPIKE_DURATION centred, 1s edge, RATE", () => {
@@ -64,7 +86,8 @@ describe("load profiles to k6 scenarios", () => {
 
   for (const profile of ["ramp", "spike", "soak", "step"]) {
     it(`${profile}: stages add up to DURATION for awkward durations`, () => {
-      for (const d of ["7s", "61s", "1h1m", "12345ms"]) assert.equal(totalMs(ramping({ PROFILE: profile, DURATION: d })), parseDurationMs(d), d);
+      for (const d of ["7s", "61s", "1h1m", "12345ms"])
+        assert.equal(totalMs(ramping({ PROFILE: profile, DURATION: d })), parseDurationMs(d), d);
     });
   }
 });
@@ -85,12 +108,27 @@ describe("throughput options", () => {
 
   it("overrides and switches thresholds off", () => {
     const o = throughputOptions(
-      readThroughputSettings({ THRESHOLD_PUBLISH_P95_MS: "0", THRESHOLD_PUBLISH_P99_MS: "250", THRESHOLD_MAX_REJECTED: "-1", THRESHOLD_MAX_DUPLICATES: "3", THRESHOLD_MAX_DROPPED: "-1" }),
+      readThroughputSettings({
+        THRESHOLD_PUBLISH_P95_MS: "0",
+        THRESHOLD_PUBLISH_P99_MS: "250",
+        THRESHOLD_MAX_REJECTED: "-1",
+        THRESHOLD_MAX_DUPLICATES: "3",
+        THRESHOLD_MAX_DROPPED: "-1",
+      }),
     );
-    assert.deepEqual(o.thresholds, { publish_latency: ["p(99)<250"], publish_duplicate: ["count<=3"], publish_routing_mismatch: ["count==0"] });
+    assert.deepEqual(o.thresholds, {
+      publish_latency: ["p(99)<250"],
+      publish_duplicate: ["count<=3"],
+      publish_routing_mismatch: ["count==0"],
+    });
   });
 
   it("gives large provisioning a longer setup timeout", () => {
-    assert.equal(throughputOptions(readThroughputSettings({ TENANTS: "1000", DESTINATIONS_PER_TENANT: "20", PROVISION_CONCURRENCY: "8" })).setupTimeout, "2625s");
+    assert.equal(
+      throughputOptions(
+        readThroughputSettings({ TENANTS: "1000", DESTINATIONS_PER_TENANT: "20", PROVISION_CONCURRENCY: "8" }),
+      ).setupTimeout,
+      "2625s",
+    );
   });
 });

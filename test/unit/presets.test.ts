@@ -10,9 +10,13 @@ const PRESET_DIR = join(__dirname, "../../scenarios/presets");
 
 describe("presets", () => {
   it("bundles every JSON file of scenarios/presets under its file name", () => {
-    const files = readdirSync(PRESET_DIR).filter((f) => f.endsWith(".json")).map((f) => f.replace(/\.json$/, "")).sort();
+    const files = readdirSync(PRESET_DIR)
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => f.replace(/\.json$/, ""))
+      .sort();
     assert.deepEqual(Object.keys(PRESETS).sort(), files);
-    for (const required of ["smoke", "baseline", "high-load", "soak", "fan-out"]) assert.ok(files.includes(required), required);
+    for (const required of ["smoke", "baseline", "high-load", "soak", "fan-out"])
+      assert.ok(files.includes(required), required);
   });
 
   for (const name of Object.keys(PRESETS)) {
@@ -40,7 +44,9 @@ describe("presets", () => {
   it("an unknown preset lists the available ones", () => {
     assert.throws(
       () => applyPreset({ PRESET: "huge" }, PRESETS),
-      (err: Error) => err instanceof ConfigError && err.message === `PRESET="huge" is invalid: expected one of ${Object.keys(PRESETS).sort().join(", ")}`,
+      (err: Error) =>
+        err instanceof ConfigError &&
+        err.message === `PRESET="huge" is invalid: expected one of ${Object.keys(PRESETS).sort().join(", ")}`,
     );
   });
 

@@ -10,17 +10,38 @@ describe("throughput settings", () => {
     const s = readThroughputSettings({});
     assert.deepEqual(
       [s.outpostUrl, s.outpostApiKey, s.mockUrl, s.mockDestinationUrl, s.redisUrl, s.testId, s.preset],
-      ["http://127.0.0.1:3333", "", "http://127.0.0.1:48080", "http://127.0.0.1:48080", "redis://127.0.0.1:6379", null, null],
+      [
+        "http://127.0.0.1:3333",
+        "",
+        "http://127.0.0.1:48080",
+        "http://127.0.0.1:48080",
+        "redis://127.0.0.1:6379",
+        null,
+        null,
+      ],
     );
     assert.deepEqual(
-      [s.tenants, s.destinationsPerTenant, s.topic, s.retry, s.payloadBytes, s.load.profile, s.load.rate, s.load.durationMs, s.load.warmupMs],
+      [
+        s.tenants,
+        s.destinationsPerTenant,
+        s.topic,
+        s.retry,
+        s.payloadBytes,
+        s.load.profile,
+        s.load.rate,
+        s.load.durationMs,
+        s.load.warmupMs,
+      ],
       [1, 1, "loadtest.event", false, 1024, "constant", 10, 30_000, 0],
     );
   });
 
   it("MOCK_DESTINATION_URL follows MOCK_URL unless set", () => {
     assert.equal(readThroughputSettings({ MOCK_URL: "http://mock:9000/" }).mockDestinationUrl, "http://mock:9000");
-    assert.equal(readThroughputSettings({ MOCK_URL: "http://a:1", MOCK_DESTINATION_URL: "http://b:2" }).mockDestinationUrl, "http://b:2");
+    assert.equal(
+      readThroughputSettings({ MOCK_URL: "http://a:1", MOCK_DESTINATION_URL: "http://b:2" }).mockDestinationUrl,
+      "http://b:2",
+    );
   });
 
   it("sizes VUs from the peak rate unless told", () => {
@@ -89,7 +110,9 @@ describe("throughput settings", () => {
   });
 
   it("keeps secrets out of the public settings", () => {
-    const pub = publicThroughputSettings(readThroughputSettings({ OUTPOST_API_KEY: "sekrit", REDIS_URL: "redis://u:pw@h:6379" }));
+    const pub = publicThroughputSettings(
+      readThroughputSettings({ OUTPOST_API_KEY: "sekrit", REDIS_URL: "redis://u:pw@h:6379" }),
+    );
     const text = JSON.stringify(pub);
     assert.ok(!text.includes("sekrit") && !text.includes("pw@"), text);
     assert.equal(pub.REDIS_URL, "redis://u:***@h:6379");

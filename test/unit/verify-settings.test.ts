@@ -18,8 +18,26 @@ describe("verify settings", () => {
   it("has defaults that need only TEST_ID", () => {
     const s = readVerifySettings(base);
     assert.deepEqual(
-      { grace: s.graceMs, timeout: s.timeoutMs, poll: s.pollIntervalMs, list: s.listMissing, json: s.summaryJson, ratio: s.minDeliveredRatio, limits: s.latencyLimits, redis: s.redisUrl },
-      { grace: 30_000, timeout: 600_000, poll: 1000, list: 20, json: null, ratio: 1, limits: [], redis: "redis://127.0.0.1:6379" },
+      {
+        grace: s.graceMs,
+        timeout: s.timeoutMs,
+        poll: s.pollIntervalMs,
+        list: s.listMissing,
+        json: s.summaryJson,
+        ratio: s.minDeliveredRatio,
+        limits: s.latencyLimits,
+        redis: s.redisUrl,
+      },
+      {
+        grace: 30_000,
+        timeout: 600_000,
+        poll: 1000,
+        list: 20,
+        json: null,
+        ratio: 1,
+        limits: [],
+        redis: "redis://127.0.0.1:6379",
+      },
     );
   });
 

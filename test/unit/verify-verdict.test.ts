@@ -16,11 +16,31 @@ const rec = testRunRecord("vrd", 1, 2);
 
 function ledgerOf(perDestination: Array<Partial<DestinationLedger>>, extra: Partial<LedgerInputs> = {}) {
   const destinations = perDestination.map((l, d) => {
-    const ledger: DestinationLedger = { destination: d, accepted: 10, received: 10, delivered: 10, missing: 0, inFlight: 0, faulted: 0, deliveredUnacknowledged: 0, unknown: 0, missingSeqs: [], inFlightSeqs: [], exhausted: 0, exhaustedSeqs: [], exhaustedSplitDone: true, ...l };
+    const ledger: DestinationLedger = {
+      destination: d,
+      accepted: 10,
+      received: 10,
+      delivered: 10,
+      missing: 0,
+      inFlight: 0,
+      faulted: 0,
+      deliveredUnacknowledged: 0,
+      unknown: 0,
+      missingSeqs: [],
+      inFlightSeqs: [],
+      exhausted: 0,
+      exhaustedSeqs: [],
+      exhaustedSplitDone: true,
+      ...l,
+    };
     const attempts = ledger.received;
     return { ledger, counters: { first: ledger.received, attempts, "sig:ok": attempts } };
   });
-  return buildLedger(rec, { maxAttempts: 11, destinations, publish: { accepted: destinations[0].ledger.accepted }, anomalies: {}, ...extra }, 20);
+  return buildLedger(
+    rec,
+    { maxAttempts: 11, destinations, publish: { accepted: destinations[0].ledger.accepted }, anomalies: {}, ...extra },
+    20,
+  );
 }
 
 // e2e samples 1..100 ms, nothing else.
@@ -38,7 +58,19 @@ function latencies(): StageLatencies {
 }
 
 function report(settings: VerifySettings, ledger = ledgerOf([{}, {}])): VerifyReport {
-  const timeline = buildTimeline([[100, 5], [101, 5]], [[[100, 4], [102, 6]], [[101, 10]]]);
+  const timeline = buildTimeline(
+    [
+      [100, 5],
+      [101, 5],
+    ],
+    [
+      [
+        [100, 4],
+        [102, 6],
+      ],
+      [[101, 10]],
+    ],
+  );
   return buildReport(
     settings,
     {
@@ -55,7 +87,8 @@ function report(settings: VerifySettings, ledger = ledgerOf([{}, {}])): VerifyRe
   );
 }
 
-const settings = (env: Record<string, string> = {}): VerifySettings => readVerifySettings({ TEST_ID: "vrd", REDIS_URL: "redis://:s3cret@127.0.0.1:6379", ...env });
+const settings = (env: Record<string, string> = {}): VerifySettings =>
+  readVerifySettings({ TEST_ID: "vrd", REDIS_URL: "redis://:s3cret@127.0.0.1:6379", ...env });
 
 describe("verdict", () => {
   it("passes a complete, balanced run", () => {
@@ -64,14 +97,31 @@ describe("verdict", () => {
   });
 
   it("fails below the delivered ratio and says how much is missing", () => {
-    const v = judge(settings(), ledgerOf([{ delivered: 9, received: 9, missing: 1, missingSeqs: [3] }, {}]), latencies());
+    const v = judge(
+      settings(),
+      ledgerOf([{ delivered: 9, received: 9, missing: 1, missingSeqs: [3] }, {}]),
+      latencies(),
+    );
     assert.equal(v.pass, false);
-    assert.deepEqual(v.reasons, ["delivered 19 of 20 expected deliveries (95.000%, required >= 100.000%): 1 missing, 0 in flight"]);
-    assert.equal(judge(settings({ VERIFY_MIN_DELIVERED_RATIO: "0.95" }), ledgerOf([{ delivered: 9, received: 9, missing: 1 }, {}]), latencies()).pass, true);
+    assert.deepEqual(v.reasons, [
+      "delivered 19 of 20 expected deliveries (95.000%, required >= 100.000%): 1 missing, 0 in flight",
+    ]);
+    assert.equal(
+      judge(
+        settings({ VERIFY_MIN_DELIVERED_RATIO: "0.95" }),
+        ledgerOf([{ delivered: 9, received: 9, missing: 1 }, {}]),
+        latencies(),
+      ).pass,
+      true,
+    );
   });
 
   it("fails a void run whatever else holds, naming the reason", () => {
-    const v = judge(settings({ VERIFY_MIN_DELIVERED_RATIO: "0" }), ledgerOf([{ unknown: 1, received: 11 }, {}]), latencies());
+    const v = judge(
+      settings({ VERIFY_MIN_DELIVERED_RATIO: "0" }),
+      ledgerOf([{ unknown: 1, received: 11 }, {}]),
+      latencies(),
+    );
     assert.equal(v.void, true);
     assert.equal(v.pass, false);
     assert.match(v.reasons[0], /^VOID run: destination 0: 1 receipt\(s\) for event ids this run never published$/);
@@ -81,13 +131,25 @@ describe("verdict", () => {
     const bad = ledgerOf([{}, {}]);
     bad.totals.signatures.bad = 2;
     assert.deepEqual(judge(settings(), bad, latencies()).reasons, ["2 delivery attempt(s) carried a bad signature"]);
-    assert.deepEqual(judge(settings(), ledgerOf([{ accepted: 0, delivered: 0, received: 0 }, { accepted: 0, delivered: 0, received: 0 }]), latencies()).reasons, [
-      "no publish was accepted: nothing to verify",
-    ]);
+    assert.deepEqual(
+      judge(
+        settings(),
+        ledgerOf([
+          { accepted: 0, delivered: 0, received: 0 },
+          { accepted: 0, delivered: 0, received: 0 },
+        ]),
+        latencies(),
+      ).reasons,
+      ["no publish was accepted: nothing to verify"],
+    );
   });
 
   it("applies opt-in latency limits, and fails a limit on a stage without samples", () => {
-    const v = judge(settings({ VERIFY_MAX_E2E_P99_MS: "120", VERIFY_MAX_E2E_P50_MS: "40", VERIFY_MAX_QUEUE_P99_MS: "10" }), ledgerOf([{}, {}]), latencies());
+    const v = judge(
+      settings({ VERIFY_MAX_E2E_P99_MS: "120", VERIFY_MAX_E2E_P50_MS: "40", VERIFY_MAX_QUEUE_P99_MS: "10" }),
+      ledgerOf([{}, {}]),
+      latencies(),
+    );
     assert.deepEqual(v.reasons, [
       "queue p99: no samples, limit 10 ms (VERIFY_MAX_QUEUE_P99_MS)",
       "e2e p50 50.1 ms, limit 40 ms (VERIFY_MAX_E2E_P50_MS)",
@@ -103,8 +165,13 @@ describe("k6 thresholds from the verdict", () => {
       verify_delivered_ratio: ["value>=1"],
       verify_bad_signatures: ["value==0"],
     });
-    assert.deepEqual(verdictThresholds(settings({ VERIFY_MAX_E2E_P99_MS: "250", VERIFY_MIN_DELIVERED_RATIO: "0.999" })).verify_e2e_p99_ms, ["value<=250"]);
-    for (const name of Object.keys(verdictThresholds(settings({ VERIFY_MAX_DELIVERY_MAX_MS: "1" })))) assert.ok(verdictMetricNames().includes(name), name);
+    assert.deepEqual(
+      verdictThresholds(settings({ VERIFY_MAX_E2E_P99_MS: "250", VERIFY_MIN_DELIVERED_RATIO: "0.999" }))
+        .verify_e2e_p99_ms,
+      ["value<=250"],
+    );
+    for (const name of Object.keys(verdictThresholds(settings({ VERIFY_MAX_DELIVERY_MAX_MS: "1" }))))
+      assert.ok(verdictMetricNames().includes(name), name);
   });
 
   it("emits gauge values that match the report; no gauge for an empty stage", () => {
@@ -120,7 +187,19 @@ describe("k6 thresholds from the verdict", () => {
 
 describe("throughput and timeline", () => {
   it("fills idle seconds with zeros and rates events over the busy window", () => {
-    const timeline = buildTimeline([[100, 5], [101, 5]], [[[100, 4], [103, 6]], [[101, 10]]]);
+    const timeline = buildTimeline(
+      [
+        [100, 5],
+        [101, 5],
+      ],
+      [
+        [
+          [100, 4],
+          [103, 6],
+        ],
+        [[101, 10]],
+      ],
+    );
     assert.deepEqual(timeline, [
       { second: 100, published: 5, delivered: 4 },
       { second: 101, published: 5, delivered: 10 },
@@ -128,18 +207,43 @@ describe("throughput and timeline", () => {
       { second: 103, published: 0, delivered: 6 },
     ]);
     const t = throughputOf(timeline);
-    assert.deepEqual(t.published, { events: 10, firstSecond: 100, lastSecond: 101, seconds: 2, perSecond: 5, peakPerSecond: 5 });
-    assert.deepEqual(t.delivered, { events: 20, firstSecond: 100, lastSecond: 103, seconds: 4, perSecond: 5, peakPerSecond: 10 });
+    assert.deepEqual(t.published, {
+      events: 10,
+      firstSecond: 100,
+      lastSecond: 101,
+      seconds: 2,
+      perSecond: 5,
+      peakPerSecond: 5,
+    });
+    assert.deepEqual(t.delivered, {
+      events: 20,
+      firstSecond: 100,
+      lastSecond: 103,
+      seconds: 4,
+      perSecond: 5,
+      peakPerSecond: 10,
+    });
     assert.deepEqual(throughputOf([]), { published: null, delivered: null });
   });
 
   it("stays sparse when a skewed timestamp stretches the span past the dense limit", () => {
     const far = 100 + MAX_DENSE_TIMELINE_SECONDS;
-    assert.deepEqual(buildTimeline([[100, 1]], [[[far, 1], [101, 2]]]), [
-      { second: 100, published: 1, delivered: 0 },
-      { second: 101, published: 0, delivered: 2 },
-      { second: far, published: 0, delivered: 1 },
-    ]);
+    assert.deepEqual(
+      buildTimeline(
+        [[100, 1]],
+        [
+          [
+            [far, 1],
+            [101, 2],
+          ],
+        ],
+      ),
+      [
+        { second: 100, published: 1, delivered: 0 },
+        { second: 101, published: 0, delivered: 2 },
+        { second: far, published: 0, delivered: 1 },
+      ],
+    );
   });
 });
 
@@ -151,7 +255,16 @@ describe("report and its text rendering", () => {
     assert.ok(!json.includes("whsec_"), "signing secret in report");
     assert.ok(!json.includes("s3cret"), "redis password in report");
     assert.ok(!renderText(r).includes("whsec_"));
-    assert.deepEqual(r.publish, { accepted: 10, duplicate: 1, rejected: { "500": 2 }, errors: { timeout: 1 }, notAccepted: 4, attempted: 14, planned: 16, other: { dropped: 3 } });
+    assert.deepEqual(r.publish, {
+      accepted: 10,
+      duplicate: 1,
+      rejected: { "500": 2 },
+      errors: { timeout: 1 },
+      notAccepted: 4,
+      attempted: 14,
+      planned: 16,
+      other: { dropped: 3 },
+    });
   });
 
   it("renders a passing verdict with the ledger, latency and throughput", () => {

@@ -21,7 +21,10 @@ export interface Dashboard {
 export function loadDashboards(): Dashboard[] {
   return readdirSync(DASHBOARD_DIR)
     .filter((f) => f.endsWith(".json"))
-    .map((file) => ({ file, ...(JSON.parse(readFileSync(join(DASHBOARD_DIR, file), "utf8")) as Omit<Dashboard, "file">) }));
+    .map((file) => ({
+      file,
+      ...(JSON.parse(readFileSync(join(DASHBOARD_DIR, file), "utf8")) as Omit<Dashboard, "file">),
+    }));
 }
 
 // Panels at any depth (collapsed rows nest theirs).
@@ -36,13 +39,13 @@ export interface PanelQuery {
 }
 
 export function queriesOf(d: Dashboard): PanelQuery[] {
-  return allPanels(d).flatMap((p) => (p.targets ?? []).map((t) => ({ panel: `${d.file} #${p.id} "${p.title}"`, expr: t.expr })));
+  return allPanels(d).flatMap((p) =>
+    (p.targets ?? []).map((t) => ({ panel: `${d.file} #${p.id} "${p.title}"`, expr: t.expr })),
+  );
 }
 
 // What Grafana does before sending a query: interval macros become durations, and template
 // variables (all set to "All") become the match-everything regex.
 export function concreteQuery(expr: string): string {
-  return expr
-    .replace(/\$__(rate_interval|interval|range)\b/g, "1m")
-    .replace(/\$\{?[A-Za-z_][A-Za-z0-9_]*\}?/g, ".*");
+  return expr.replace(/\$__(rate_interval|interval|range)\b/g, "1m").replace(/\$\{?[A-Za-z_][A-Za-z0-9_]*\}?/g, ".*");
 }

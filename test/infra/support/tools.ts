@@ -17,7 +17,12 @@ export interface RunResult {
 // Runs a tool to completion; a missing tool fails with the line that says how to install it.
 export function runTool(tool: string, args: string[], input?: string): RunResult {
   try {
-    const stdout = execFileSync(tool, args, { input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+    const stdout = execFileSync(tool, args, {
+      input,
+      encoding: "utf8",
+      stdio: ["pipe", "pipe", "pipe"],
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return { status: 0, stdout, stderr: "" };
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { status?: number; stdout?: string; stderr?: string };

@@ -3,7 +3,11 @@ const state = { iterationInTest: 0 };
 globalThis.__k6shim = state;
 
 export default {
-  scenario: { get iterationInTest() { return state.iterationInTest; } },
+  scenario: {
+    get iterationInTest() {
+      return state.iterationInTest;
+    },
+  },
   test: {
     abort(reason) {
       console.error(`test aborted: ${reason}`);

@@ -1,8 +1,13 @@
 // Metric samples are collected for run-bundle.mjs to print.
 export const samples = {};
 class Metric {
-  constructor(name) { this.name = name; samples[name] ??= []; }
-  add(value, tags) { samples[this.name].push({ value, tags: tags ?? {} }); }
+  constructor(name) {
+    this.name = name;
+    samples[name] ??= [];
+  }
+  add(value, tags) {
+    samples[this.name].push({ value, tags: tags ?? {} });
+  }
 }
 export class Counter extends Metric {}
 export class Trend extends Metric {}

@@ -1,5 +1,5 @@
 const SHIMS = {
-  "k6": "k6.mjs",
+  k6: "k6.mjs",
   "k6/execution": "execution.mjs",
   "k6/metrics": "metrics.mjs",
   "k6/http": "http.mjs",
