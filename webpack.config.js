@@ -1,11 +1,13 @@
 // Bundles the k6 entry points into single ES-module files in dist/.
-//   K6_REDIS=xk6 (default): imports k6/x/redis and declares it on the first
+//   K6_REDIS=auto (default): the flavour the k6 found ($K6, k6 on PATH, .venv/bin/k6) can load.
+//   K6_REDIS=xk6: imports k6/x/redis and declares it on the first
 //     line for k6's automatic extension resolution (k6 v1.2+ and v2).
 //   K6_REDIS=experimental: imports k6/experimental/redis (k6 v0.48 to v1.x),
 //     lowered to ES2017 syntax.
 //   BUNDLE_OUT_DIR: output directory (default dist/), used by the bundle tests.
 const path = require("node:path");
 const webpack = require("webpack");
+const { describeK6, flavourFor, resolveK6 } = require("./scripts/k6-compat");
 
 // k6 v0.48-v0.52 hand every ES module to their internal Babel 6.26, whose
 // parser stops at ES2017 (async functions, but no object spread, ?., ??,
@@ -20,13 +22,21 @@ const flavours = {
   xk6: { redisModule: "k6/x/redis", banner: '"use k6 with k6/x/redis";', target: "es2020", presets: [] },
   experimental: { redisModule: "k6/experimental/redis", banner: null, target: "es2017", presets: [es2017] },
 };
-const flavourName = process.env.K6_REDIS || "xk6";
-const flavour = flavours[flavourName];
-if (!flavour) {
+const requested = process.env.K6_REDIS || "auto";
+if (requested !== "auto" && !flavours[requested]) {
   console.error(
-    `K6_REDIS=${JSON.stringify(flavourName)} is invalid: expected one of ${Object.keys(flavours).join(", ")}`,
+    `K6_REDIS=${JSON.stringify(requested)} is invalid: expected one of auto, ${Object.keys(flavours).join(", ")}`,
   );
   process.exit(2);
+}
+const flavour = flavours[requested === "auto" ? autoFlavour() : requested];
+
+// The flavour the k6 that make would run can load (scripts/k6-compat.js).
+function autoFlavour() {
+  const k6 = resolveK6();
+  const { flavour, reason } = flavourFor(k6 === null ? null : describeK6(k6));
+  console.error(`K6_REDIS=auto: ${reason}`);
+  return flavour;
 }
 
 module.exports = {

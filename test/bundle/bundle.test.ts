@@ -37,7 +37,7 @@ describe("k6 bundles", function () {
     tmp = mkdtempSync(join(tmpdir(), "olt-bundle-"));
     await Promise.all(
       [
-        ["xk6", undefined],
+        ["xk6", "xk6"],
         ["experimental", "experimental"],
       ].map(async ([name, flavour]) => {
         const dir = join(tmp, name as string);
@@ -77,7 +77,7 @@ describe("k6 bundles", function () {
     }
   }
 
-  it('the default flavour starts with "use k6 with k6/x/redis"; the experimental one has no directive', () => {
+  it('the xk6 flavour starts with "use k6 with k6/x/redis"; the experimental one has no directive', () => {
     for (const entry of Object.keys(ENTRIES)) {
       assert.equal(bundles.xk6[entry].split("\n")[0], '"use k6 with k6/x/redis";');
       assert.doesNotMatch(bundles.experimental[entry], /use k6 with/);
@@ -86,7 +86,7 @@ describe("k6 bundles", function () {
 
   it("an unknown K6_REDIS stops the build with one line naming it", async () => {
     await assert.rejects(build("v3", join(tmp, "bad")), (err: Error & { stderr?: string }) => {
-      assert.equal(String(err.stderr).trim(), 'K6_REDIS="v3" is invalid: expected one of xk6, experimental');
+      assert.equal(String(err.stderr).trim(), 'K6_REDIS="v3" is invalid: expected one of auto, xk6, experimental');
       return true;
     });
   });
