@@ -19,27 +19,41 @@ const PROGRESS_LOG_EVERY_MS = 10_000;
 // Time for the ledger and report after the wait itself.
 const SETUP_SLACK_MS = 5 * 60_000;
 
-function settingsOrAbort(): VerifySettings {
+// A bad setting is reported by setup() through exec.test.abort: an abort in the init context
+// reaches the user as k6's "could not initialize … at <stack>" instead of one line.
+function loadSettings(): { settings: VerifySettings } | { error: string } {
   try {
-    return readVerifySettings(__ENV);
+    return { settings: readVerifySettings(__ENV) };
   } catch (err) {
-    if (err instanceof ConfigError) exec.test.abort(err.message);
+    if (err instanceof ConfigError) return { error: err.message };
     throw err;
   }
 }
 
-const settings = settingsOrAbort();
+const loaded = loadSettings();
+const settings = "settings" in loaded ? loaded.settings : null;
 // k6 convention: module clients are created in the init context; it connects on first use.
-const store = new RunStateStore(new K6RedisPort(settings.redisUrl), settings.testId, settings.runTtlSeconds);
+const store =
+  settings === null
+    ? null
+    : new RunStateStore(new K6RedisPort(settings.redisUrl), settings.testId, settings.runTtlSeconds);
 const gauges = new Map(verdictMetricNames().map((name) => [name, new Gauge(name)]));
 
 export const options = {
   scenarios: { verify: { executor: "shared-iterations", vus: 1, iterations: 1, maxDuration: "1m" } },
-  setupTimeout: `${Math.ceil((settings.timeoutMs + SETUP_SLACK_MS) / 1000)}s`,
-  thresholds: verdictThresholds(settings),
+  ...(settings === null
+    ? {}
+    : {
+        setupTimeout: `${Math.ceil((settings.timeoutMs + SETUP_SLACK_MS) / 1000)}s`,
+        thresholds: verdictThresholds(settings),
+      }),
 };
 
 export async function setup(): Promise<VerifyReport> {
+  if (settings === null || store === null) {
+    exec.test.abort("error" in loaded ? loaded.error : "no settings");
+    throw new Error("aborted");
+  }
   let lastLog = -Infinity;
   try {
     return await runVerification(
@@ -71,7 +85,7 @@ export default function (report: VerifyReport): void {
 
 export function handleSummary(data: { setup_data?: VerifyReport }): Record<string, string> {
   const report = data.setup_data;
-  if (report === undefined) return { stdout: `verify ${settings.testId}: no report (setup did not finish)\n` };
+  if (report === undefined || settings === null) return { stdout: "verify: no report (setup did not finish)\n" };
   const out: Record<string, string> = { stdout: renderText(report) };
   if (settings.summaryJson !== null) out[settings.summaryJson] = JSON.stringify(report, null, 2);
   return out;

@@ -33,6 +33,8 @@ export interface OutpostStandin {
   // Answer the next publishes of these event ids with this status instead of 202.
   failPublish: Map<string, number>;
   healthStatus: number;
+  // Holds every publish answer this long (a slow Outpost, for k6's dropped iterations).
+  publishDelayMs: number;
   // Counts every request by "METHOD route".
   calls: Map<string, number>;
   stop(): Promise<void>;
@@ -74,6 +76,7 @@ export async function startOutpostStandin(apiKey: string): Promise<OutpostStandi
     published: [],
     failPublish: new Map(),
     healthStatus: 200,
+    publishDelayMs: 0,
     calls: new Map(),
   };
   const seenEventIds = new Set<string>();
@@ -144,6 +147,7 @@ export async function startOutpostStandin(apiKey: string): Promise<OutpostStandi
       }
     }
     if (req.method === "POST" && path === "/api/v1/publish") {
+      if (state.publishDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, state.publishDelayMs));
       const ev = JSON.parse(body) as PublishedEvent;
       if (typeof ev.data !== "object" || ev.data === null || Array.isArray(ev.data))
         return send(res, 422, { status: 422, message: "validation error", data: ["data must be an object"] });
