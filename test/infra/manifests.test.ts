@@ -28,6 +28,36 @@ function outpostEnv(objects: K8sObject[]): Record<string, string> {
   return cm.data;
 }
 
+// Every OTLP endpoint variable in ConfigMaps and container env (generic and per signal).
+function otlpEndpoints(objects: K8sObject[]): { where: string; value: string }[] {
+  const isEndpoint = (name: string): boolean => /^OTEL_EXPORTER_OTLP(_[A-Z]+)?_ENDPOINT$/.test(name);
+  const found: { where: string; value: string }[] = [];
+  for (const o of objects) {
+    for (const [name, value] of Object.entries(o.kind === "ConfigMap" ? (o.data ?? {}) : {}))
+      if (isEndpoint(name)) found.push({ where: `ConfigMap/${o.metadata.name} ${name}`, value });
+    for (const c of containersOf(o))
+      for (const e of c.env ?? [])
+        if (isEndpoint(e.name)) found.push({ where: `${o.metadata.name}/${c.name} ${e.name}`, value: e.value });
+  }
+  return found;
+}
+
+// The OpenTelemetry Go SDK reads these variables as URLs (Outpost passes no options to
+// otlpmetricgrpc.New, internal/otel/exporter.go): a value without scheme parses with an empty host.
+// WHATWG URL parsing in Node fails the same way ("host:4317" has scheme "host:" and no hostname).
+function otlpEndpointProblem(value: string, collector: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `"${value}" is not a URL`;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    return `"${value}" has scheme "${url.protocol}", not http: or https:`;
+  if (url.host !== collector) return `"${value}" points at "${url.host}", not the collector's OTLP port ${collector}`;
+  return null;
+}
+
 describe("kind manifests (kubectl kustomize + kubernetes-validate, offline)", function () {
   this.timeout(60_000);
   const rendered = new Map<string, string>();
@@ -154,8 +184,6 @@ describe("kind manifests (kubectl kustomize + kubernetes-validate, offline)", fu
       for (const e of pipeline.exporters) assert.ok(e in config.exporters, `${name}: exporter ${e}`);
     }
     assert.ok(config.service.pipelines.metrics.exporters.includes("prometheus"));
-    const env = outpostEnv(parseObjects(rendered.get("small")!));
-    assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, "otel-collector.monitoring.svc:4317");
     for (const component of ["api", "delivery", "log"]) {
       const [c] = containersOf(find(parseObjects(rendered.get("small")!), "Deployment", `outpost-${component}`));
       assert.equal(
@@ -164,6 +192,24 @@ describe("kind manifests (kubectl kustomize + kubernetes-validate, offline)", fu
         "OTel is off without OTEL_SERVICE_NAME",
       );
     }
+  });
+
+  it("gives every OTLP endpoint a scheme and the collector's OTLP gRPC address", () => {
+    const monitoring = parseObjects(renderKustomization(join(ROOT, "monitoring")));
+    const service = find(monitoring, "Service", "otel-collector");
+    const grpc = service.spec.ports.find((p: { name: string }) => p.name === "otlp-grpc");
+    const collector = `${service.metadata.name}.${service.metadata.namespace}.svc:${grpc.port}`;
+    for (const size of SIZES) {
+      const endpoints = otlpEndpoints(parseObjects(rendered.get(size)!));
+      assert.ok(endpoints.length > 0, `${size}: no OTLP endpoint is set`);
+      const problems = endpoints.flatMap(({ where, value }) => {
+        const p = otlpEndpointProblem(value, collector);
+        return p ? [`${size}: ${where}: ${p}`] : [];
+      });
+      assert.deepEqual(problems, []);
+    }
+    // The value this check was written against (nothing reached the collector).
+    assert.match(otlpEndpointProblem("otel-collector.monitoring.svc:4317", collector) ?? "", /scheme/);
   });
 
   it("keeps kube-prometheus-stack's scrape configs and the local Prometheus config valid for promtool", () => {
