@@ -5,7 +5,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { load } from "js-yaml";
 import { readThroughputSettings } from "../../src/config/throughput-settings";
-import { containersOf, type K8sObject, parseObjects, renderKustomization, schemaProblems } from "./support/kubernetes";
+import {
+  containersOf,
+  type K8sObject,
+  parseObjects,
+  renderKustomization,
+  resolvedEnv,
+  resourceAttributes,
+  schemaProblems,
+} from "./support/kubernetes";
 import { runToolOk } from "./support/tools";
 
 const ROOT = join(__dirname, "../..");
@@ -210,6 +218,38 @@ describe("kind manifests (kubectl kustomize + kubernetes-validate, offline)", fu
     }
     // The value this check was written against (nothing reached the collector).
     assert.match(otlpEndpointProblem("otel-collector.monitoring.svc:4317", collector) ?? "", /scheme/);
+  });
+
+  it("gives every pod that exports OpenTelemetry its own service.instance.id (downward API)", () => {
+    const instanceId = (container: any, pod: string): string | undefined =>
+      resourceAttributes(resolvedEnv(container, { name: pod, uid: `uid-${pod}` }).OTEL_RESOURCE_ATTRIBUTES)[
+        "service.instance.id"
+      ];
+    for (const size of SIZES) {
+      const exporting = parseObjects(rendered.get(size)!).flatMap((o) =>
+        containersOf(o)
+          .filter((c) => (c.env ?? []).some((e: { name: string }) => e.name === "OTEL_SERVICE_NAME"))
+          .map((c) => ({ o, c })),
+      );
+      assert.ok(exporting.length >= 3, `${size}: Outpost api, delivery and log export OpenTelemetry`);
+      for (const { o, c } of exporting) {
+        const [a, b] = [instanceId(c, `${o.metadata.name}-a`), instanceId(c, `${o.metadata.name}-b`)];
+        assert.ok(
+          a && b && a !== b && !a.includes("$("),
+          `${size}: ${o.metadata.name} replicas share service.instance.id (${a})`,
+        );
+      }
+    }
+    // Would catch: a fixed value, and a reference to a variable defined after it.
+    const fixed = { env: [{ name: "OTEL_RESOURCE_ATTRIBUTES", value: "service.instance.id=outpost" }] };
+    assert.equal(instanceId(fixed, "a"), instanceId(fixed, "b"));
+    const late = {
+      env: [
+        { name: "OTEL_RESOURCE_ATTRIBUTES", value: "service.instance.id=$(POD_NAME)" },
+        { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+      ],
+    };
+    assert.equal(instanceId(late, "a"), "$(POD_NAME)");
   });
 
   it("keeps kube-prometheus-stack's scrape configs and the local Prometheus config valid for promtool", () => {

@@ -45,3 +45,23 @@ export function containersOf(o: K8sObject): any[] {
   const pod = o.kind === "Job" || o.kind === "Deployment" ? o.spec.template.spec : null;
   return pod ? [...(pod.initContainers ?? []), ...pod.containers] : [];
 }
+
+// A container's `env` as the kubelet resolves it for one pod: downward-API fields of the pod, and
+// $(VAR) references to variables defined earlier in the list (later or unknown ones stay as written).
+export function resolvedEnv(container: any, pod: { name: string; uid: string }): Record<string, string> {
+  const fields: Record<string, string> = { "metadata.name": pod.name, "metadata.uid": pod.uid };
+  const env: Record<string, string> = {};
+  for (const e of container.env ?? []) {
+    const field = e.valueFrom?.fieldRef?.fieldPath;
+    if (field !== undefined) env[e.name] = fields[field] ?? "";
+    else if (e.value !== undefined)
+      env[e.name] = String(e.value).replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (ref, name) => env[name] ?? ref);
+  }
+  return env;
+}
+
+// OTEL_RESOURCE_ATTRIBUTES: comma-separated key=value pairs (OpenTelemetry SDK configuration).
+export function resourceAttributes(value: string | undefined): Record<string, string> {
+  const pairs = (value ?? "").split(",").filter((p) => p.includes("="));
+  return Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf("=")).trim(), p.slice(p.indexOf("=") + 1).trim()]));
+}
