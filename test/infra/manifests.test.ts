@@ -9,11 +9,14 @@ import {
   containersOf,
   type K8sObject,
   parseObjects,
+  quantity,
   renderKustomization,
+  resolvedArgs,
   resolvedEnv,
   resourceAttributes,
   schemaProblems,
 } from "./support/kubernetes";
+import { redisMaxmemory } from "./support/redis-config";
 import { runToolOk } from "./support/tools";
 
 const ROOT = join(__dirname, "../..");
@@ -250,6 +253,50 @@ describe("kind manifests (kubectl kustomize + kubernetes-validate, offline)", fu
       ],
     };
     assert.equal(instanceId(late, "a"), "$(POD_NAME)");
+  });
+
+  it("caps each Redis with a maxmemory below its container's memory limit (real redis-server reads the args)", async () => {
+    for (const size of SIZES) {
+      for (const o of parseObjects(rendered.get(size)!)) {
+        for (const c of containersOf(o).filter((x) => /^redis:/.test(x.image))) {
+          const where = `${size}: ${o.metadata.name}/${c.name}`;
+          const args = resolvedArgs(c, { name: "pod", uid: "uid" });
+          const maxmemory = await redisMaxmemory(args);
+          const limit = quantity(c.resources.limits.memory);
+          assert.ok(maxmemory > 0, `${where}: no maxmemory, so ${args.join(" ")} never stops Redis growing`);
+          assert.ok(maxmemory <= 0.8 * limit, `${where}: maxmemory ${maxmemory} is over 80% of the limit ${limit}`);
+        }
+      }
+    }
+  });
+
+  it("gives RabbitMQ an absolute memory watermark at most 60% of its container's limit", () => {
+    for (const size of SIZES) {
+      const objects = parseObjects(rendered.get(size)!);
+      const deployment = find(objects, "Deployment", "rabbitmq");
+      const [c] = containersOf(deployment);
+      const volumes = deployment.spec.template.spec.volumes as { name: string; configMap?: { name: string } }[];
+      // The rabbitmq.conf lines of every file mounted into conf.d from a ConfigMap.
+      const lines = (c.volumeMounts as { name: string; mountPath: string; subPath?: string }[])
+        .filter((m) => m.mountPath.startsWith("/etc/rabbitmq/conf.d/") && m.subPath)
+        .flatMap((m) => {
+          const cm = volumes.find((v) => v.name === m.name)?.configMap?.name;
+          return (
+            objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === cm)?.data?.[m.subPath!] ?? ""
+          ).split("\n");
+        });
+      const setting = (key: string): string | undefined =>
+        lines
+          .map((l) => l.split("="))
+          .find(([k]) => k.trim() === key)?.[1]
+          ?.trim();
+      assert.equal(setting("vm_memory_high_watermark.relative"), undefined, size);
+      const absolute = setting("vm_memory_high_watermark.absolute");
+      assert.ok(absolute, `${size}: RabbitMQ has no absolute memory watermark`);
+      // RabbitMQ parses Ki/Mi/Gi and k/M/G as Kubernetes does (since 3.13).
+      const ratio = quantity(absolute) / quantity(c.resources.limits.memory);
+      assert.ok(ratio > 0.2 && ratio <= 0.6, `${size}: watermark ${absolute} is ${ratio} of the limit`);
+    }
   });
 
   it("keeps kube-prometheus-stack's scrape configs and the local Prometheus config valid for promtool", () => {

@@ -46,6 +46,11 @@ export function containersOf(o: K8sObject): any[] {
   return pod ? [...(pod.initContainers ?? []), ...pod.containers] : [];
 }
 
+// $(VAR) references as the kubelet expands them: known names only, others stay as written.
+function expandRefs(text: string, env: Record<string, string>): string {
+  return text.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (ref, name: string) => env[name] ?? ref);
+}
+
 // A container's `env` as the kubelet resolves it for one pod: downward-API fields of the pod, and
 // $(VAR) references to variables defined earlier in the list (later or unknown ones stay as written).
 export function resolvedEnv(container: any, pod: { name: string; uid: string }): Record<string, string> {
@@ -54,8 +59,7 @@ export function resolvedEnv(container: any, pod: { name: string; uid: string }):
   for (const e of container.env ?? []) {
     const field = e.valueFrom?.fieldRef?.fieldPath;
     if (field !== undefined) env[e.name] = fields[field] ?? "";
-    else if (e.value !== undefined)
-      env[e.name] = String(e.value).replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (ref, name) => env[name] ?? ref);
+    else if (e.value !== undefined) env[e.name] = expandRefs(String(e.value), env);
   }
   return env;
 }
@@ -64,4 +68,36 @@ export function resolvedEnv(container: any, pod: { name: string; uid: string }):
 export function resourceAttributes(value: string | undefined): Record<string, string> {
   const pairs = (value ?? "").split(",").filter((p) => p.includes("="));
   return Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf("=")).trim(), p.slice(p.indexOf("=") + 1).trim()]));
+}
+
+const SUFFIX: Record<string, number> = {
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  "": 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+
+// A Kubernetes resource quantity ("250m", "1", 2, "512Mi", "1e3") as a plain number (cores, bytes).
+export function quantity(q: string | number): number {
+  const m = /^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]?)$/.exec(String(q).trim());
+  if (!m) throw new Error(`not a Kubernetes quantity: ${q}`);
+  return Number(m[1]) * SUFFIX[m[2]];
+}
+
+// A container's args with $(VAR) references expanded from its env, as the kubelet does.
+export function resolvedArgs(container: any, pod: { name: string; uid: string }): string[] {
+  const env = resolvedEnv(container, pod);
+  return (container.args ?? []).map((a: string) => expandRefs(String(a), env));
 }
