@@ -152,6 +152,18 @@ describe("kind manifests (kubectl kustomize + kubernetes-validate, offline)", fu
     assert.ok(knobs[0].delivery > 1, "DELIVERY_MAX_CONCURRENCY must be raised from Outpost's default of 1");
   });
 
+  it("sets PUBLISH_MAX_CONCURRENCY only with a publish queue, the only thing it sizes", () => {
+    // internal/config/publishmq.go: the publish queue settings; internal/services/builder.go
+    // starts the publishmq consumer (and reads PUBLISH_MAX_CONCURRENCY) only when one is set.
+    const publishQueue = /^PUBLISH_(RABBITMQ|AWS_SQS|GCP_PUBSUB|AZURE_SERVICEBUS)_/;
+    for (const size of SIZES) {
+      const env = outpostEnv(parseObjects(rendered.get(size)!));
+      const names = Object.keys(env);
+      if (!names.some((n) => publishQueue.test(n)))
+        assert.ok(!names.includes("PUBLISH_MAX_CONCURRENCY"), `${size}: PUBLISH_MAX_CONCURRENCY does nothing here`);
+    }
+  });
+
   it("exposes Outpost, the mock and run-state Redis on the host ports the scenarios use by default", () => {
     type Mapping = { containerPort: number; hostPort: number; listenAddress: string };
     const cluster = readYaml<{ kind: string; apiVersion: string; nodes: { extraPortMappings: Mapping[] }[] }>(
