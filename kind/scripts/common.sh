@@ -8,7 +8,8 @@ MONITORING_NS=monitoring
 MOCK_IMAGE=outpost-loadtest/mock-webhook:dev
 RUNNER_IMAGE=outpost-loadtest/k6-runner:dev
 KPS_CHART_VERSION=67.8.0        # prometheus-community/kube-prometheus-stack
-K6_OPERATOR_CHART_VERSION=4.6.0 # grafana/k6-operator (operator v1.6.0)
+K6_OPERATOR_CHART_VERSION=4.6.0 # grafana/k6-operator chart, which installs operator K6_OPERATOR_VERSION
+K6_OPERATOR_VERSION=v1.6.0      # its appVersion; image tags controller-/runner-/starter-<version>
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 2; }

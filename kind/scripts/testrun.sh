@@ -22,6 +22,11 @@ spec:
 YAML
   for arg in "$@"; do printf '    - %s\n' "$(yaml_quote "$arg")"; done
   cat <<YAML
+  # The operator's own default is ghcr.io/grafana/k6-operator:latest-starter
+  # (pkg/resources/jobs/starter.go); the image released with the operator is tagged
+  # starter-<version> (.github/workflows/push.yaml), as the chart pins controller-<version>.
+  starter:
+    image: ghcr.io/grafana/k6-operator:starter-$K6_OPERATOR_VERSION
   initializer:
     image: $RUNNER_IMAGE
     imagePullPolicy: Never
