@@ -27,6 +27,10 @@ YAML
   # starter-<version> (.github/workflows/push.yaml), as the chart pins controller-<version>.
   starter:
     image: ghcr.io/grafana/k6-operator:starter-$K6_OPERATOR_VERSION
+    # The operator's defaults for the starter, written out so the sizing check counts them.
+    resources:
+      requests: { cpu: 50m, memory: 2Mi }
+      limits: { cpu: 100m, memory: 200Mi }
   initializer:
     image: $RUNNER_IMAGE
     imagePullPolicy: Never
@@ -36,6 +40,10 @@ YAML
     # k6 reads these as __ENV; every runner must share TEST_ID, or each would start its own run.
     env:
       - { name: TEST_ID, value: "$test_id" }
+      # cluster-up.sh gives Outpost its API_KEY from this Secret (empty: every caller is admin);
+      # without the same key every publish is a 401 and setup aborts.
+      - name: OUTPOST_API_KEY
+        valueFrom: { secretKeyRef: { name: olt-credentials, key: API_KEY } }
       - { name: OUTPOST_URL, value: "http://outpost-api.$APP_NS.svc:3333" }
       - { name: REDIS_URL, value: "redis://runstate-redis.$APP_NS.svc:6379" }
       - { name: MOCK_URL, value: "http://mock-webhook.$APP_NS.svc:48080" }

@@ -357,4 +357,45 @@ describe("kind manifests (kubectl kustomize + kubernetes-validate, offline)", fu
     assert.equal(env.MOCK_DESTINATION_URL, "http://mock-webhook.olt.svc:48080");
     assert.equal(testRun.spec.runner.image, testRun.spec.initializer.image);
   });
+
+  it("passes the runners every setting the cluster decides, the API key from the Secret Outpost reads", () => {
+    // What the cluster, not the user, decides for the throughput scenario: the run's id shared by
+    // all runners, where Outpost, run-state Redis and the mock are, and Outpost's admin API key.
+    const decided = ["TEST_ID", "OUTPOST_URL", "OUTPOST_API_KEY", "REDIS_URL", "MOCK_URL", "MOCK_DESTINATION_URL"];
+    const read = new Set<string>();
+    readThroughputSettings(
+      new Proxy({} as Record<string, string | undefined>, {
+        get: (_, name) => {
+          read.add(String(name));
+          return undefined;
+        },
+      }),
+    );
+    for (const name of decided) assert.ok(read.has(name), `the throughput scenario no longer reads ${name}`);
+
+    const testRun = renderTestRun(2, "run-env");
+    type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
+    const env = new Map((testRun.spec.runner.env as EnvVar[]).map((e) => [e.name, e]));
+    for (const name of decided) assert.ok(env.has(name), `the TestRun's runners get no ${name}`);
+
+    const objects = parseObjects(rendered.get("small")!);
+    for (const name of ["OUTPOST_URL", "REDIS_URL", "MOCK_URL", "MOCK_DESTINATION_URL"]) {
+      const url = new URL(env.get(name)!.value!);
+      const [service, namespace] = url.hostname.split(".");
+      const s = find(objects, "Service", service);
+      assert.equal(namespace, "olt", name);
+      assert.ok(
+        s.spec.ports.some((p: { port: number }) => p.port === Number(url.port)),
+        `${name}: ${url.host} is no port of Service ${service}`,
+      );
+    }
+
+    // The same Secret key that cluster-up.sh fills from OUTPOST_API_KEY and Outpost reads as API_KEY.
+    const ref = env.get("OUTPOST_API_KEY")!.valueFrom?.secretKeyRef;
+    assert.deepEqual(ref, { name: "olt-credentials", key: "API_KEY" }, "OUTPOST_API_KEY must come from the Secret");
+    const clusterUp = readFileSync(join(ROOT, "kind/scripts/cluster-up.sh"), "utf8");
+    assert.match(clusterUp, /create secret generic olt-credentials[\s\S]*--from-literal=API_KEY="\$\{OUTPOST_API_KEY/);
+    const [api] = containersOf(find(objects, "Deployment", "outpost-api"));
+    assert.ok(api.envFrom.some((f: { secretRef?: { name: string } }) => f.secretRef?.name === ref!.name));
+  });
 });
