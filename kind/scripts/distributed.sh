@@ -19,7 +19,7 @@ cd "$REPO_ROOT"
 log "installing the k6-operator (chart $K6_OPERATOR_CHART_VERSION)"
 helm repo add grafana https://grafana.github.io/helm-charts --force-update >/dev/null
 helm upgrade --install k6-operator grafana/k6-operator --version "$K6_OPERATOR_CHART_VERSION" \
-  --namespace k6-operator-system --create-namespace --wait --timeout 5m
+  --namespace k6-operator-system --create-namespace -f kind/k6-operator/values.yaml --wait --timeout 5m
 
 log "building $RUNNER_IMAGE (k6 + xk6-redis) and loading it into kind"
 docker build -t "$RUNNER_IMAGE" kind/k6-runner
