@@ -50,8 +50,10 @@ YAML
       - { name: MOCK_DESTINATION_URL, value: "http://mock-webhook.$APP_NS.svc:48080" }
       - { name: K6_PROMETHEUS_RW_SERVER_URL, value: "http://kps-prometheus.$MONITORING_NS.svc:9090/api/v1/write" }
       - { name: K6_PROMETHEUS_RW_TREND_STATS, value: "p(50),p(95),p(99),max" }
+    # A runner may use a whole core; it reserves a quarter, so that PARALLELISM runners fit next
+    # to the cluster on the host of its SIZE (docs/infra.md, test/infra/sizing.test.ts).
     resources:
-      requests: { cpu: 500m, memory: 256Mi }
+      requests: { cpu: 250m, memory: 256Mi }
       limits: { cpu: "1", memory: 1Gi }
 YAML
 }
