@@ -5,9 +5,14 @@
 # events land in one run and `k6 run dist/verify.js` verifies them together afterwards.
 source "$(dirname "$0")/common.sh"
 source "$(dirname "$0")/testrun.sh"
+source "$(dirname "$0")/wait-testrun.sh"
 PARALLELISM="${PARALLELISM:-2}"
 [[ "$PARALLELISM" =~ ^[1-9][0-9]*$ ]] && (( PARALLELISM <= 64 )) ||
   die "PARALLELISM=$PARALLELISM is invalid: accepted values are whole numbers from 1 to 64"
+[[ "${TIMEOUT_SECONDS:-7200}" =~ ^[1-9][0-9]*$ ]] ||
+  die "TIMEOUT_SECONDS=$TIMEOUT_SECONDS is invalid: accepted values are whole numbers of seconds from 1"
+[[ "${RUNNER_PENDING_SECONDS:-120}" =~ ^[0-9]+$ ]] ||
+  die "RUNNER_PENDING_SECONDS=$RUNNER_PENDING_SECONDS is invalid: accepted values are whole numbers of seconds from 0"
 TEST_ID="${TEST_ID:-run-$(date -u +%Y%m%d-%H%M%S)-$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')}"
 [[ "$TEST_ID" =~ ^[A-Za-z0-9-]{1,48}$ ]] ||
   die "TEST_ID=$TEST_ID is invalid: expected 1 to 48 letters, digits or '-'"
@@ -32,13 +37,7 @@ kubectl -n "$APP_NS" delete testrun throughput --ignore-not-found >/dev/null
 log "TEST_ID=$TEST_ID: starting $PARALLELISM runners"
 # shellcheck disable=SC2086 # K6_ARGS is split into separate k6 arguments on purpose
 render_testrun "$PARALLELISM" "$TEST_ID" ${K6_ARGS:-} | kubectl apply -f -
-deadline=$((SECONDS + ${TIMEOUT_SECONDS:-7200}))
-until [ "$(kubectl -n "$APP_NS" get testrun throughput -o jsonpath='{.status.stage}')" = finished ]; do
-  stage="$(kubectl -n "$APP_NS" get testrun throughput -o jsonpath='{.status.stage}')"
-  [ "$stage" != error ] || die "the TestRun reached stage 'error': kubectl -n $APP_NS describe testrun throughput"
-  (( SECONDS < deadline )) || die "the TestRun did not finish within ${TIMEOUT_SECONDS:-7200}s (stage '$stage')"
-  sleep 5
-done
+wait_for_testrun throughput
 kubectl -n "$APP_NS" logs -l k6_cr=throughput,runner=true --tail 40 --prefix >&2 || true
 
 cat >&2 <<MSG

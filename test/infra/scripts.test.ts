@@ -1,7 +1,8 @@
 import { strict as assert } from "node:assert";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { load } from "js-yaml";
+import { fakeTools } from "./support/fake-tools";
 import { type HelmInstall, helmInstalls, ROOT } from "./support/scripts";
 
 // Charts that template their own Namespace unless a value says not to (grafana/k6-operator 4.6.0:
@@ -61,5 +62,79 @@ describe("Helm installs in kind/scripts (static: helm and the charts are not ava
     const k6 = installs.find((i) => i.chart === "grafana/k6-operator")!;
     assert.equal(helmFlagProblems({ ...k6, valuesFiles: [], sets: {} }).length, 1);
     assert.equal(helmFlagProblems({ ...k6, createNamespace: false }).length, 1);
+  });
+});
+
+describe("make distributed waits for the TestRun, and fails fast when its pods stay Pending (fake kubectl)", () => {
+  // kubectl answers the TestRun's stage from FAKE/stages (one line per call, the last one repeats)
+  // and the Pending pods from FAKE/pods, lines as the script's jsonpath prints them (checked once
+  // with client-go's jsonpath, which kubectl uses, on Pending pods' JSON); sleep returns at once
+  // and stops a runaway loop.
+  const tools = fakeTools({
+    kubectl: `case "$*" in
+  *"get testrun"*) n=$(grep -c "get testrun" "$FAKE/calls.log"); line=$(sed -n "\${n}p" "$FAKE/stages"); printf '%s' "\${line:-$(tail -n 1 "$FAKE/stages")}" ;;
+  *"get pods"*) cat "$FAKE/pods" ;;
+esac`,
+    sleep: `[ "$(grep -c '^sleep' "$FAKE/calls.log")" -lt 20 ] || exit 1`,
+  });
+  after(() => tools.remove());
+
+  function waitFor(stages: string[], pods: string[], env: Record<string, string> = {}) {
+    writeFileSync(join(tools.dir, "calls.log"), "");
+    writeFileSync(join(tools.dir, "stages"), `${stages.join("\n")}\n`);
+    writeFileSync(join(tools.dir, "pods"), pods.map((p) => `${p}\n`).join(""));
+    const r = tools.run("source kind/scripts/wait-testrun.sh; wait_for_testrun throughput", env);
+    return { ...r, sleeps: tools.calls().filter((c) => c.startsWith("sleep")).length };
+  }
+
+  it("returns once the stage is finished, while runners' containers are still being created", () => {
+    const r = waitFor(["created", "started", "finished"], ["throughput-1-abc\tContainerCreating:  "], {
+      RUNNER_PENDING_SECONDS: "0",
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.sleeps, 2);
+  });
+
+  it("fails at once with the scheduler's reason when a runner cannot be placed", () => {
+    const reason = "Unschedulable: 0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available.";
+    const r = waitFor(["created"], [`throughput-2-xyz\t${reason} `], { RUNNER_PENDING_SECONDS: "0" });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /throughput-2-xyz: Unschedulable: 0\/1 nodes are available: 1 Insufficient cpu/);
+    assert.match(r.stderr, /stayed Pending for 0s \(stage 'created'\)/);
+    assert.equal(r.sleeps, 0);
+  });
+
+  it("fails with the container's reason when an image was never loaded", () => {
+    const why =
+      'ErrImageNeverPull: Container image "outpost-loadtest/k6-runner:dev" is not present with pull policy of Never ';
+    const r = waitFor(["initialization"], [`throughput-initializer-q\t${why}`], { RUNNER_PENDING_SECONDS: "0" });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /throughput-initializer-q: ErrImageNeverPull/);
+  });
+
+  it("waits RUNNER_PENDING_SECONDS before giving up on a Pending pod", () => {
+    const r = waitFor(["created"], ["throughput-1-abc\tUnschedulable: 0/1 nodes are available "], {
+      RUNNER_PENDING_SECONDS: "3600",
+    });
+    // Only the fake sleep's runaway guard ends this wait.
+    assert.equal(r.status, 1);
+    assert.equal(r.sleeps, 20);
+  });
+
+  it("fails on stage error", () => {
+    const r = waitFor(["created", "error"], []);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /stage 'error'/);
+  });
+
+  it("refuses a bad RUNNER_PENDING_SECONDS in one line, before touching anything", () => {
+    writeFileSync(join(tools.dir, "calls.log"), "");
+    const r = tools.run("./kind/scripts/distributed.sh", { RUNNER_PENDING_SECONDS: "soon" });
+    assert.equal(r.status, 2);
+    assert.equal(
+      r.stderr.trim(),
+      "error: RUNNER_PENDING_SECONDS=soon is invalid: accepted values are whole numbers of seconds from 0",
+    );
+    assert.deepEqual(tools.calls(), []);
   });
 });
