@@ -18,7 +18,7 @@ use_cluster_context
 
 log "building $MOCK_IMAGE and loading it into kind"
 docker build -t "$MOCK_IMAGE" -f mock-webhook/Dockerfile .
-kind load docker-image "$MOCK_IMAGE" --name "$CLUSTER_NAME"
+load_image "$MOCK_IMAGE"
 
 "$REPO_ROOT/kind/scripts/monitoring-up.sh"
 

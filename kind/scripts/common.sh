@@ -57,6 +57,28 @@ cluster_exists() { kind get clusters 2>/dev/null | grep -qx "$CLUSTER_NAME"; }
 
 ensure_namespace() { kubectl create namespace "$1" --dry-run=client -o yaml | kubectl apply -f - >/dev/null; }
 
+# Loads a locally built image into the kind node. Not `kind load docker-image`: that pipes a plain
+# `docker save` into `ctr import --all-platforms`, which fails under Docker's containerd image store
+# (the default of Docker Desktop and Docker 29; kubernetes-sigs/kind issue 3795). kind documents
+# the way round it: save only the image's own platform to an archive, then `kind load
+# image-archive`. `docker image save --platform` came with Docker 28; older Docker saves plainly,
+# which works with its classic image store.
+load_image() {
+  local image="$1" archive status=0
+  archive="$(mktemp "${TMPDIR:-/tmp}/olt-image.XXXXXX")"
+  { save_image "$image" "$archive" && kind load image-archive "$archive" --name "$CLUSTER_NAME"; } || status=$?
+  rm -f "$archive"
+  return "$status"
+}
+
+save_image() {
+  if docker image save --help 2>/dev/null | grep -q -- '--platform'; then
+    docker image save --platform "$(docker image inspect -f '{{.Os}}/{{.Architecture}}' "$1")" -o "$2" "$1"
+  else
+    docker image save -o "$2" "$1"
+  fi
+}
+
 # kubectl context of the kind cluster, so a user's other clusters are never touched.
 use_cluster_context() {
   cluster_exists || die "no kind cluster '$CLUSTER_NAME': run 'make cluster' first"

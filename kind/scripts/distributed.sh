@@ -28,7 +28,7 @@ helm upgrade --install k6-operator grafana/k6-operator --version "$K6_OPERATOR_C
 
 log "building $RUNNER_IMAGE (k6 + xk6-redis) and loading it into kind"
 docker build -t "$RUNNER_IMAGE" kind/k6-runner
-kind load docker-image "$RUNNER_IMAGE" --name "$CLUSTER_NAME"
+load_image "$RUNNER_IMAGE"
 
 kubectl -n "$APP_NS" create configmap k6-throughput --from-file=throughput.js=dist/throughput.js \
   --dry-run=client -o yaml | kubectl apply -f - >/dev/null

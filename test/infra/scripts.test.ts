@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { load } from "js-yaml";
 import { fakeTools } from "./support/fake-tools";
@@ -136,5 +136,54 @@ esac`,
       "error: RUNNER_PENDING_SECONDS=soon is invalid: accepted values are whole numbers of seconds from 0",
     );
     assert.deepEqual(tools.calls(), []);
+  });
+});
+
+describe("images reach kind through `docker save` + `kind load image-archive` (fake docker and kind)", () => {
+  // docker: `image save --help` lists --platform when FAKE/modern exists; inspect answers the
+  // image's platform; save writes the archive. kind records whether the archive exists when loaded.
+  const tools = fakeTools({
+    docker: `case "$*" in
+  "image save --help") [ -e "$FAKE/modern" ] && echo "      --platform string   Save only the given platform" ;;
+  "image inspect"*) echo linux/arm64 ;;
+  "image save"*) out=""; while [ $# -gt 0 ]; do [ "$1" = -o ] && out="$2"; shift; done; echo image >"$out" ;;
+esac`,
+    kind: `[ "$1 $2" = "load image-archive" ] && [ -s "$3" ] && echo "archive present" >>"$FAKE/kind-saw"`,
+  });
+  after(() => tools.remove());
+
+  function load(modern: boolean) {
+    for (const f of ["calls.log", "kind-saw"]) writeFileSync(join(tools.dir, f), "");
+    if (modern) writeFileSync(join(tools.dir, "modern"), "");
+    else rmSync(join(tools.dir, "modern"), { force: true });
+    const r = tools.run('load_image "$MOCK_IMAGE"', { TMPDIR: tools.dir });
+    assert.equal(r.status, 0, r.stderr);
+    const calls = tools.calls().filter((c) => !c.endsWith("--help"));
+    const archive = /-o (\S+)/.exec(calls.find((c) => c.startsWith("docker image save"))!)![1];
+    assert.equal(readFileSync(join(tools.dir, "kind-saw"), "utf8"), "archive present\n");
+    assert.ok(!existsSync(archive), "the archive is removed afterwards");
+    return calls.map((c) => c.replace(archive, "ARCHIVE"));
+  }
+
+  it("saves only the image's platform when Docker can (28+), then loads the archive", () => {
+    assert.deepEqual(load(true), [
+      "docker image inspect -f {{.Os}}/{{.Architecture}} outpost-loadtest/mock-webhook:dev",
+      "docker image save --platform linux/arm64 -o ARCHIVE outpost-loadtest/mock-webhook:dev",
+      "kind load image-archive ARCHIVE --name outpost-loadtest",
+    ]);
+  });
+
+  it("saves plainly with an older Docker", () => {
+    assert.deepEqual(load(false), [
+      "docker image save -o ARCHIVE outpost-loadtest/mock-webhook:dev",
+      "kind load image-archive ARCHIVE --name outpost-loadtest",
+    ]);
+  });
+
+  it("is how every script loads images (no `kind load docker-image`, kubernetes-sigs/kind issue 3795)", () => {
+    for (const script of ["cluster-up.sh", "distributed.sh", "monitoring-up.sh", "common.sh"]) {
+      const text = readFileSync(join(ROOT, "kind/scripts", script), "utf8");
+      assert.doesNotMatch(text.replace(/^\s*#.*$/gm, ""), /kind load docker-image/, script);
+    }
   });
 });
