@@ -5,7 +5,8 @@
 source "$(dirname "$0")/common.sh"
 SIZE="${SIZE:-small}"
 validate_size "$SIZE"
-require_tools docker kind kubectl helm k6
+# No k6 here: nothing below runs it (the scenarios run afterwards, from the host or the runners).
+require_tools docker kind kubectl helm
 cd "$REPO_ROOT"
 
 if cluster_exists; then

@@ -187,3 +187,23 @@ esac`,
     }
   });
 });
+
+describe("make cluster's prerequisites (fake docker, kind, kubectl, helm; no k6 on PATH)", () => {
+  // kind stops the script where it would create the cluster: everything before it ran.
+  const tools = fakeTools({
+    docker: "true",
+    kubectl: "true",
+    helm: "true",
+    kind: `case "$1 $2" in "get clusters") ;; "create cluster") exit 3 ;; esac`,
+  });
+  after(() => tools.remove());
+
+  it("gets past its checks without k6, which it never runs", () => {
+    const env = { PATH: "/usr/bin:/bin", SIZE: "small" };
+    assert.notEqual(tools.run("command -v k6", env).status, 0, "this check needs a PATH without k6");
+    const r = tools.run("./kind/scripts/cluster-up.sh", env);
+    assert.doesNotMatch(r.stderr, /missing prerequisite/);
+    assert.equal(r.status, 3, r.stderr);
+    assert.ok(tools.calls().some((c) => c.startsWith("kind create cluster")));
+  });
+});

@@ -29,7 +29,7 @@ export function fakeTools(tools: Record<string, string>): FakeTools {
       const r = spawnSync("bash", ["-c", `source kind/scripts/common.sh; ${bashScript}`], {
         cwd: ROOT,
         encoding: "utf8",
-        env: { ...process.env, ...env, PATH: `${dir}:${process.env.PATH}` },
+        env: { ...process.env, ...env, PATH: `${dir}:${env.PATH ?? process.env.PATH}` },
         timeout: 20_000,
       });
       return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
