@@ -70,8 +70,10 @@ Cluster '$CLUSTER_NAME' is up (SIZE=$SIZE). From this host:
   mock webhook    http://127.0.0.1:48080  (MOCK_URL default)
 Outpost cannot reach 127.0.0.1 on your host, so tell it the mock's in-cluster address:
   export MOCK_DESTINATION_URL=http://mock-webhook.$APP_NS.svc:48080
-  k6 run -o experimental-prometheus-rw dist/throughput.js
-  k6 run -o experimental-prometheus-rw dist/verify.js     # with the TEST_ID throughput printed
+  export OUTPOST_API_KEY=...   # if you set one for this cluster
+  export TEST_ID=run-\$(date -u +%Y%m%d-%H%M%S)   # chosen up front, so the k6 dashboard can tag by it
+  k6 run -o experimental-prometheus-rw --tag testid=\$TEST_ID dist/throughput.js
+  k6 run -o experimental-prometheus-rw dist/verify.js
 (K6_PROMETHEUS_RW_SERVER_URL defaults to http://localhost:9090/api/v1/write, which is this
  cluster's Prometheus; set K6_PROMETHEUS_RW_TREND_STATS='p(50),p(95),p(99),max' for the k6 dashboard.)
 MSG

@@ -49,10 +49,11 @@ function k6Series(
     ["k6_http_req_duration_p95", publish, 0.009],
     ["k6_http_req_duration_p99", publish, 0.015],
     ["k6_http_req_duration_max", publish, 0.03],
-    // dist/verify.js's verdict gauges (scenarios/verify.ts), named by the verify module itself.
+    // dist/verify.js's verdict gauges (scenarios/verify.ts), named by the verify module itself;
+    // verify adds no tags and runs without --tag, so they carry k6's scenario tag and no testid.
     ...verdictMetricNames().map((n): [string, Record<string, string>, number] => [
       `k6_${n}`,
-      { testid: TEST_ID, scenario: "verify" },
+      { scenario: "verify" },
       1,
     ]),
   ];
