@@ -153,6 +153,17 @@ describe("requests per SIZE fit the host docs/infra.md names, with headroom", fu
     shared = add(KIND_NODE, monitoring());
   });
 
+  it("README's SIZE table names the same hosts and PARALLELISM", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    for (const row of rows) {
+      const line = readme.split("\n").find((l) => new RegExp(`^\\|\\s*${row.size}\\b`).test(l));
+      const cells = line?.split("|").map((c) => c.trim());
+      assert.ok(cells, `README has no SIZE row for ${row.size}`);
+      assert.ok(cells.includes(`${row.hostCores} cores, ${row.hostMemory / Gi} GiB`), `README: ${line}`);
+      assert.equal(cells[cells.length - 2], String(row.parallelism), `README: ${line}`);
+    }
+  });
+
   for (const size of SIZES) {
     it(`SIZE=${size}: kind, monitoring, the operator, the runners and the stack`, () => {
       const row = rows.find((r) => r.size === size)!;
