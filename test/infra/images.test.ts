@@ -17,7 +17,7 @@ function dockerfilesUnder(dir: string): string[] {
 }
 
 // Every image the cluster path pulls: manifests of each size and of monitoring, the TestRun, the
-// kind node, and the bases of the Dockerfiles under kind/. Images built here and loaded into kind
+// kind node, and the bases of the Dockerfiles under kind/ and mock-webhook/. Images built here and loaded into kind
 // (imagePullPolicy Never) are versioned by their Dockerfiles, which are in the list.
 function pulledImages(): ImageUse[] {
   const uses: ImageUse[] = [];
@@ -38,7 +38,8 @@ function pulledImages(): ImageUse[] {
   }
   const cluster = load(readFileSync(join(ROOT, "kind/cluster.yaml"), "utf8")) as { nodes: { image: string }[] };
   for (const n of cluster.nodes) uses.push({ where: "kind/cluster.yaml", image: n.image });
-  for (const f of dockerfilesUnder("kind")) for (const image of dockerfileBaseImages(f)) uses.push({ where: f, image });
+  for (const f of [...dockerfilesUnder("kind"), ...dockerfilesUnder("mock-webhook")])
+    for (const image of dockerfileBaseImages(f)) uses.push({ where: f, image });
   return uses;
 }
 
@@ -83,6 +84,15 @@ describe("images of the cluster path", function () {
     // Would catch the tags this check was written against.
     for (const floating of ["redis:7.4-alpine", "node:20-bookworm-slim", "ghcr.io/grafana/k6-operator:latest-starter"])
       assert.ok(floatingProblem(floating), floating);
+  });
+
+  it("builds on a Node.js in support (22 or newer; Node 20 reached end of life in 2026-04)", () => {
+    const nodes = uses.filter((u) => parseImage(u.image).repo === "node");
+    assert.ok(
+      nodes.some((n) => n.where === "mock-webhook/Dockerfile"),
+      "the mock's Dockerfile is checked",
+    );
+    for (const n of nodes) assert.ok(Number(parseImage(n.image).tag.split(".")[0]) >= 22, `${n.where}: ${n.image}`);
   });
 
   it("uses kind's node image by its digest", () => {
