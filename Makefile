@@ -77,3 +77,17 @@ distributed: build ## run dist/throughput.js on PARALLELISM k6-operator runners 
 
 k6: ## build bin/k6 with xk6-redis (downloads k6 through the Go proxy: run on your own machine)
 	./kind/scripts/build-k6.sh
+
+# --- local stack and demo (issue 10) ---
+.PHONY: local-up local-down local-status demo
+local-up: ## Outpost v1.2.0, Redis x2, PostgreSQL, RabbitMQ, the mock, Prometheus + exporters as local processes (.local/)
+	@./local/up.sh
+
+local-down: ## stop what local-up started (and nothing else); data stays in .local/stack
+	@./local/down.sh
+
+local-status: ## what of the local stack runs, health, listening addresses
+	@./local/status.sh
+
+demo: ## the main job: local-up, then a short throughput + verify with real k6; prints the verdict and the reports
+	@K6=$(K6) ./local/demo.sh
