@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# make demo: the local stack (local-up), then a short load with the real k6 — throughput, then
+# verify — against the stack's real Outpost: the verdict and where the reports are.
+# Without an Outpost: one line, exit 3, nothing started. It never runs against a fake.
+# K6 (the make variable) names the k6 binary; K6_REDIS the bundle flavour (default: from k6's
+# version: k6 v1.2+ resolves k6/x/redis itself, older k6 has k6/experimental/redis).
+# Any scenario variable you set (RATE, DURATION, TENANTS, ...) wins over the demo's.
+set -euo pipefail
+# shellcheck source=local/lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=local/find-outpost.sh
+. "$ROOT/local/find-outpost.sh"
+
+read_port_settings
+mkdir -p "$STACK" "$LOGS"
+find_outpost
+K6=${K6:-k6}
+command -v "$K6" >/dev/null ||
+  die 127 "k6 not found (K6=$K6): make deps installs the pinned k6, or K6=/path/to/k6 names one (v0.48 or later)"
+
+"$ROOT/local/up.sh"
+echo
+
+k6_version=$("$K6" version | grep -oE 'v[0-9]+\.[0-9]+\.[0-9]+' | head -1)
+flavour=${K6_REDIS:-}
+if [ -z "$flavour" ]; then
+  IFS=. read -r major minor _ <<<"${k6_version#v}"
+  if ((major > 1 || (major == 1 && minor >= 2))); then flavour=xk6; else flavour=experimental; fi
+fi
+dist=$LOCAL_DIR/demo-dist/$flavour
+(cd "$ROOT" && K6_REDIS=$flavour BUNDLE_OUT_DIR=$dist npm run build >"$LOGS/demo-build.log" 2>&1) ||
+  die 1 "building the k6 bundles failed, see $LOGS/demo-build.log"
+
+# shellcheck source=/dev/null
+. "$STACK/env.sh"
+export TEST_ID=${TEST_ID:-demo-$(date -u +%Y%m%d-%H%M%S)}
+reports=$LOCAL_DIR/reports/$TEST_ID
+mkdir -p "$reports"
+export TENANTS=${TENANTS:-2} DESTINATIONS_PER_TENANT=${DESTINATIONS_PER_TENANT:-2} RATE=${RATE:-100} DURATION=${DURATION:-10s}
+export SUMMARY_JSON=$reports/verify.json
+export K6_PROMETHEUS_RW_TREND_STATS=${K6_PROMETHEUS_RW_TREND_STATS:-p(50),p(95),p(99),max}
+k6_run() { "$K6" run --quiet --out experimental-prometheus-rw --tag testid="$TEST_ID" "$@"; }
+
+rabbitmq_version=$(find /usr/lib/rabbitmq/lib -maxdepth 1 -name 'rabbitmq_server-*' -printf '%f\n' | sed 's/.*-//' | head -1)
+pg_major=$(cat "$STACK/postgres/PG_VERSION")
+echo "engines: k6 $k6_version (bundles: K6_REDIS=$flavour); Outpost from $(cat "$STACK/outpost.source");" \
+  "Redis $(redis-server --version | grep -oE 'v=[0-9.]+' | cut -c3-), PostgreSQL $("/usr/lib/postgresql/$pg_major/bin/postgres" --version | awk '{print $3}')," \
+  "RabbitMQ $rabbitmq_version, Prometheus $(prometheus --version 2>&1 | awk 'NR==1{print $3}'), Node $(node --version)"
+echo "demo run $TEST_ID: $TENANTS tenants x $DESTINATIONS_PER_TENANT destinations, $RATE events/s for $DURATION"
+
+status=0
+echo "throughput (k6 output: $reports/throughput.log) ..."
+k6_run "$dist/throughput.js" >"$reports/throughput.log" 2>&1 || status=$?
+# Its console lines (provisioning, publish counts) and its thresholds, from k6's output.
+awk '
+  /level=info msg=/ { m = $0; sub(/.*msg="/, "", m); sub(/" source=console$/, "", m); gsub(/\\"/, "\"", m); print "  " m }
+  /^ *(✓|✗) / { t = $0; sub(/^ */, "", t); print "  threshold " name ": " t }
+  { name = $1 }
+' "$reports/throughput.log"
+if [ "$status" -ne 0 ]; then
+  echo "  throughput: k6 exited $status$([ "$status" = 99 ] && echo ' (a threshold failed)'); last lines:"
+  tail -n 5 "$reports/throughput.log" | sed 's/^/    /'
+fi
+
+echo "verify (k6 output: $reports/verify.log) ..."
+verify_status=0
+k6_run "$dist/verify.js" 2>&1 | tee "$reports/verify.log" || verify_status=$? # k6's (pipefail)
+[ "$status" -ne 0 ] || status=$verify_status
+
+echo
+if [ "$status" -eq 0 ]; then echo "demo verdict: PASS"; else echo "demo verdict: FAIL (exit $status)"; fi
+echo "reports: $reports (verify.json is the full report, SUMMARY_JSON); k6 metrics in Prometheus" \
+  "http://127.0.0.1:$LOCAL_PROMETHEUS_PORT (testid=\"$TEST_ID\"). The stack keeps running: make local-down stops it."
+exit "$status"
