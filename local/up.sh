@@ -4,7 +4,8 @@
 # by an earlier local-up) is reported, not restarted. Stop with make local-down.
 #
 # Order: settings (one line and exit 2 on a bad value), Outpost (one line and exit 3 when there
-# is none), missing Debian packages (apt-get), free ports, then the services.
+# is none), free ports (one line naming the port's variable), missing Debian packages (apt-get),
+# then the services.
 set -euo pipefail
 # shellcheck source=local/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -22,6 +23,20 @@ for s in "${SERVICES[@]}"; do
   break
 done
 find_outpost
+
+# --- ports: each service that is not already ours needs its ports free ---
+
+check_ports() {
+  local entry name service
+  for entry in "${PORT_SETTINGS[@]}"; do
+    IFS=: read -r name _ service <<<"$entry"
+    service_running "$service" && continue
+    if port_open "${!name}"; then
+      die 1 "$name=${!name}: the port is in use by another process ($(port_holder "${!name}")), not by this stack: stop it or choose another port"
+    fi
+  done
+}
+check_ports
 
 # --- packages ---
 
@@ -56,20 +71,6 @@ install_missing_packages() {
 install_missing_packages
 PG_BIN=$(pg_bin)
 RABBITMQ_SERVER=/usr/lib/rabbitmq/bin/rabbitmq-server
-
-# --- ports: each service that is not already ours needs its ports free ---
-
-check_ports() {
-  local entry name service
-  for entry in "${PORT_SETTINGS[@]}"; do
-    IFS=: read -r name _ service <<<"$entry"
-    service_running "$service" && continue
-    if port_open "${!name}"; then
-      die 1 "$name=${!name}: the port is in use by another process ($(port_holder "${!name}")), not by this stack: stop it or choose another port"
-    fi
-  done
-}
-check_ports
 
 # --- secrets (0600 files, never printed) ---
 API_KEY_FILE=$(secret_file api-key)
