@@ -46,6 +46,7 @@ pg_bin() { find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin 2>/dev/nul
 install_missing_packages() {
   local need=() pkg
   command -v curl >/dev/null || need+=(curl)
+  command -v ss >/dev/null || need+=(iproute2) # listening addresses in local-status
   command -v redis-server >/dev/null || need+=(redis-server)
   [ -n "$(pg_bin)" ] || need+=(postgresql)
   [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need+=(rabbitmq-server)
@@ -64,7 +65,7 @@ install_missing_packages() {
   # this install brought (only those).
   local svc
   for svc in "${need[@]}"; do
-    case $svc in curl) continue ;; esac
+    case $svc in curl | iproute2) continue ;; esac
     "${sudo[@]}" systemctl stop "$svc" 2>/dev/null || "${sudo[@]}" service "$svc" stop 2>/dev/null || true
   done
 }

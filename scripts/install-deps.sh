@@ -18,6 +18,7 @@ command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v prometheus >/dev/null || need_apt+=(prometheus)
 python3 -m venv --help >/dev/null 2>&1 || need_apt+=(python3-venv)
 command -v shellcheck >/dev/null || need_apt+=(shellcheck)
+command -v ss >/dev/null || need_apt+=(iproute2)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing ${need_apt[*]} (apt-get)"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -260,6 +260,30 @@ describe("local stack scripts (local/), without Outpost", function () {
     });
   });
 
+  it("local-status shows a recorded outpost-server listening beyond loopback, and warns", async () => {
+    // Stands in for a stock v1.2.0 outpost-server, which listens on every interface.
+    const wide = spawn(process.execPath, [
+      "-e",
+      'const s = require("node:http").createServer(); s.listen(0, "0.0.0.0", () => console.log(s.address().port));',
+    ]);
+    try {
+      const port = await new Promise<number>((resolve) => wide.stdout.once("data", (d) => resolve(Number(String(d)))));
+      const stack = join(dir, "state", "stack");
+      mkdirSync(stack, { recursive: true });
+      writeFileSync(join(stack, "outpost-server.pid"), `${wide.pid} ${startTime(wide.pid as number)}\n`);
+      const r = await run("status.sh", { LOCAL_DIR: join(dir, "state") });
+      assert.equal(r.status, 1, "the other services are not running"); // and that is reported
+      assert.match(r.stdout, new RegExp(`^outpost-server +running +${wide.pid} .*0\\.0\\.0\\.0:${port}`, "m"));
+      assert.match(r.stdout, /^run-state-redis +stopped/m);
+      assert.match(
+        r.stdout,
+        new RegExp(`warning: listening beyond loopback: outpost-server\\(0\\.0\\.0\\.0:${port}\\)`),
+      );
+    } finally {
+      wide.kill();
+    }
+  });
+
   it("the scripts pass shellcheck", () => {
     const scripts = readdirSync(join(ROOT, "local"))
       .filter((f) => f.endsWith(".sh"))
