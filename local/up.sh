@@ -206,7 +206,7 @@ start_mock() {
   (cd "$ROOT" && ./scripts/install-deps.sh node >"$LOGS/npm.log" 2>&1 && npx tsc -p tsconfig.node.json >>"$LOGS/npm.log" 2>&1) ||
     die 1 "building the mock webhook failed, see $LOGS/npm.log"
   (cd "$ROOT" && MOCK_HOST=127.0.0.1 MOCK_PORT=$LOCAL_MOCK_PORT REDIS_URL=redis://127.0.0.1:$LOCAL_RUNSTATE_REDIS_PORT \
-    exec setsid node build/mock-webhook/main.js >>"$LOGS/mock-webhook.log" 2>&1 </dev/null) &
+    exec setsid node "$ROOT/build/mock-webhook/main.js" >>"$LOGS/mock-webhook.log" 2>&1 </dev/null) &
   started mock-webhook $!
   await mock-webhook 30 http_ok "http://127.0.0.1:$LOCAL_MOCK_PORT/healthz"
 }
@@ -225,16 +225,22 @@ prometheus_config() {
   sed "${sed_args[@]}" "$ROOT/monitoring/prometheus/local.yml" >"$STACK/prometheus.yml"
 }
 
+regex_quote() { printf %s "$1" | sed 's/[][\.*^$+?(){}|]/\\&/g'; }
+
 # process-exporter groups: CPU and memory per process of this stack (children included:
 # PostgreSQL's backends, Erlang's helpers).
 process_exporter_config() {
-  local data_re home_re
-  data_re=$(printf %s "$STACK/postgres" | sed 's/[][\.*^$+?(){}|]/\\&/g')
-  home_re=$(printf %s "$STACK/rabbitmq/home" | sed 's/[][\.*^$+?(){}|]/\\&/g')
+  local data_re home_re config_re outpost_match
+  data_re=$(regex_quote "$STACK/postgres")
+  home_re=$(regex_quote "$STACK/rabbitmq/home")
+  config_re=$(regex_quote "$STACK/outpost-run/empty.yaml")
+  # In a container outpost-server's command line does not name this stack.
+  outpost_match="cmdline: ['--config\s+$config_re']"
+  [ "$OUTPOST_MODE" = binary ] || outpost_match="comm: [outpost-server]"
   cat >"$STACK/process-exporter.yml" <<YAML
 process_names:
   - name: outpost-server
-    comm: [outpost-server]
+    $outpost_match
   - name: outpost-redis
     comm: [redis-server]
     cmdline: ['127\.0\.0\.1:$LOCAL_OUTPOST_REDIS_PORT\b']
@@ -249,7 +255,7 @@ process_names:
     cmdline: ['-home\s+$home_re']
   - name: mock-webhook
     comm: [node]
-    cmdline: ['build/mock-webhook/main\.js']
+    cmdline: ['$(regex_quote "$ROOT/build/mock-webhook/main.js")']
 YAML
 }
 
@@ -332,14 +338,17 @@ write_outpost_env() {
   )
 }
 
-# Runs an Outpost binary with outpost.env, from an empty directory: Outpost loads .env,
-# .outpost.yaml or config/… from its working directory by itself. CONFIG, ClickHouse and a
-# Redis password from the caller's environment would point it away from this stack.
-# It execs: call it in a subshell or in the background.
+# Runs an Outpost binary with outpost.env. Outpost loads a config file by itself (.env,
+# .outpost.yaml, config/… in its working directory, /config/…: internal/config/config.go):
+# CONFIG names an empty file instead (empty files are skipped), and the working directory is
+# an empty one. ClickHouse or a Redis password from the caller's environment would point it
+# away from this stack. It execs: call it in a subshell or in the background.
 run_outpost() {
   mkdir -p "$STACK/outpost-run"
   cd "$STACK/outpost-run"
-  unset CONFIG CLICKHOUSE_ADDR REDIS_PASSWORD REDIS_USERNAME
+  : >"$STACK/outpost-run/empty.yaml"
+  export CONFIG=$STACK/outpost-run/empty.yaml
+  unset CLICKHOUSE_ADDR REDIS_PASSWORD REDIS_USERNAME
   local line
   while IFS= read -r line; do export "${line?}"; done <"$STACK/outpost.env"
   exec "$@"
@@ -375,7 +384,9 @@ start_outpost() {
     (run_outpost "$OUTPOST_DIR/outpost" migrate apply --yes) >>"$migrate_log" 2>&1 ||
       die 1 "outpost migrate apply failed, see $migrate_log"
     rm -f "$STACK/outpost-server.container"
-    run_outpost setsid "$OUTPOST_DIR/outpost-server" >>"$LOGS/outpost-server.log" 2>&1 </dev/null &
+    # --config (the same file as CONFIG) names this stack on the command line, for process-exporter.
+    run_outpost setsid "$OUTPOST_DIR/outpost-server" --config "$STACK/outpost-run/empty.yaml" \
+      >>"$LOGS/outpost-server.log" 2>&1 </dev/null &
     started outpost-server $!
   fi
   local i
