@@ -90,4 +90,4 @@ local-status: ## what of the local stack runs, health, listening addresses
 	@./local/status.sh
 
 demo: ## the main job: local-up, then a short throughput + verify with real k6; prints the verdict and the reports
-	@K6=$(K6) ./local/demo.sh
+	@./local/demo.sh

