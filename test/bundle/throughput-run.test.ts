@@ -8,7 +8,7 @@ import type { NodeRedisPort } from "../../adapters/node/redis";
 import { RunStateStore } from "../../src/runstate/store";
 import { buildBundles } from "../support/bundle-build";
 import { type K6Result, k6Messages, k6UnderTest, runK6, startK6 } from "../support/k6";
-import { type OutpostStandin, startOutpostStandin } from "../support/outpost-standin";
+import { type OutpostFake, startOutpostFake } from "../support/outpost-fake";
 import { connectRedis, type RedisServer, startRedis } from "../support/redis-server";
 
 const KEY = "admin-key-do-not-print";
@@ -18,13 +18,13 @@ interface SummaryExport {
 }
 
 // dist/throughput.js on the pinned real k6 (its scheduler, thresholds, exit codes, setup data
-// and teardown), against a real redis-server and the Outpost stand-in.
+// and teardown), against a real redis-server and the Outpost fake.
 describe("throughput bundle on real k6", function () {
   this.timeout(180_000);
   let tmp: string;
   let redisServer: RedisServer;
   let redis: NodeRedisPort;
-  let outpost: OutpostStandin;
+  let outpost: OutpostFake;
   let mock: Server;
   let mockUrl: string;
 
@@ -32,7 +32,7 @@ describe("throughput bundle on real k6", function () {
     tmp = mkdtempSync(join(tmpdir(), "olt-run-"));
     const [r, o] = await Promise.all([
       startRedis(),
-      startOutpostStandin(KEY),
+      startOutpostFake({ apiKey: KEY }),
       buildBundles(k6UnderTest().flavour, tmp),
     ]);
     redisServer = r;

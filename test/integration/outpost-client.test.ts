@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import { NodeHttpPort } from "../../adapters/node/http";
 import { OutpostClient, OutpostError } from "../../src/outpost/client";
+import { type OutpostFake, startOutpostFake } from "../support/outpost-fake";
 import { freePort } from "../support/redis-server";
-import { type OutpostStandin, startOutpostStandin } from "../support/outpost-standin";
 
 const KEY = "admin-key-do-not-print";
 
@@ -17,13 +17,16 @@ function rejectsWith(p: Promise<unknown>, pattern: RegExp): Promise<void> {
   });
 }
 
-// Against the Outpost stand-in (test/support/outpost-standin.ts): real HTTP, real fetch.
+// Against the Outpost fake (test/support/outpost-fake): real HTTP, real fetch.
 describe("Outpost client", () => {
-  let outpost: OutpostStandin;
+  let outpost: OutpostFake;
+  // Destinations point at a closed port: the fake delivers, and nothing here should receive it.
+  let nowhere: string;
   const http = new NodeHttpPort();
   let client: OutpostClient;
   before(async () => {
-    outpost = await startOutpostStandin(KEY);
+    outpost = await startOutpostFake({ apiKey: KEY });
+    nowhere = `http://127.0.0.1:${await freePort()}`;
     client = new OutpostClient(http, outpost.url, KEY);
   });
   after(() => outpost?.stop());
@@ -49,26 +52,26 @@ describe("Outpost client", () => {
   it("creates destinations idempotently and returns their signing secrets", async () => {
     await client.upsertTenant("t-a");
     await client.upsertTenant("t-a");
-    const spec = { id: "d-a", url: "http://127.0.0.1:48080/webhook/x/0", topics: ["loadtest.event"] };
+    const spec = { id: "d-a", url: `${nowhere}/webhook/x/0`, topics: ["loadtest.event"] };
     const first = await client.createDestination("t-a", spec);
     const again = await client.createDestination("t-a", spec);
     assert.match(first.secret, /^whsec_[0-9a-f]{64}$/);
     assert.deepEqual(again, first);
-    assert.equal(outpost.destinations.size, 1);
+    assert.equal(outpost.store.allDestinations().length, 1);
     assert.equal(outpost.calls.get("GET /api/v1/tenants/:t/destinations/:d"), 1);
   });
 
   it("refuses to reuse a destination that points elsewhere, and reports a full tenant", async () => {
     await rejectsWith(
-      client.createDestination("t-a", { id: "d-a", url: "http://elsewhere:1/x", topics: ["x"] }),
+      client.createDestination("t-a", { id: "d-a", url: `${nowhere}/elsewhere`, topics: ["x"] }),
       /already exists with URL .*use a new TEST_ID/,
     );
     await client.upsertTenant("t-full");
     for (let i = 0; i < 20; i++)
-      await client.createDestination("t-full", { id: `full-${i}`, url: "http://m:1/w", topics: ["x"] });
+      await client.createDestination("t-full", { id: `full-${i}`, url: `${nowhere}/w`, topics: ["x"] });
     await rejectsWith(
-      client.createDestination("t-full", { id: "full-20", url: "http://m:1/w", topics: ["x"] }),
-      /HTTP 400: max destinations/,
+      client.createDestination("t-full", { id: "full-20", url: `${nowhere}/w`, topics: ["x"] }),
+      /HTTP 400: maximum number of destinations per tenant reached/,
     );
   });
 

@@ -17,7 +17,7 @@ import type { Clock } from "../../src/ports";
 import { destinationIndexes, eventId, tenantId, tenantOfSeq } from "../../src/runstate/identity";
 import type { RunRecord } from "../../src/runstate/record";
 import { RunStateStore } from "../../src/runstate/store";
-import { type OutpostStandin, startOutpostStandin } from "../support/outpost-standin";
+import { type OutpostFake, startOutpostFake } from "../support/outpost-fake";
 import { freePort, withRedis } from "../support/redis-server";
 
 const KEY = "admin-key-do-not-print";
@@ -30,13 +30,13 @@ class StepClock implements Clock {
 }
 
 // Provisioning and the per-event publish step of src/, through the Node
-// adapters, against a real redis-server and the Outpost stand-in.
+// adapters, against a real redis-server and the Outpost fake.
 describe("throughput provisioning and publishing against a real redis-server", () => {
   const live = withRedis();
-  let outpost: OutpostStandin;
+  let outpost: OutpostFake;
   const http = new NodeHttpPort();
   before(async () => {
-    outpost = await startOutpostStandin(KEY);
+    outpost = await startOutpostFake({ apiKey: KEY });
   });
   after(async () => {
     await outpost?.stop();
@@ -72,7 +72,7 @@ describe("throughput provisioning and publishing against a real redis-server", (
     assert.deepEqual(record.tenants, ["prov1-t0", "prov1-t1", "prov1-t2"]);
     assert.equal(record.destinations.length, 6);
     for (const d of record.destinations) {
-      const inOutpost = outpost.destinations.get(d.id);
+      const inOutpost = outpost.destination(tenantId("prov1", d.tenant), d.id);
       assert.ok(inOutpost, d.id);
       assert.deepEqual(
         [inOutpost.tenantId, inOutpost.url, inOutpost.secret, inOutpost.topics],
@@ -105,7 +105,8 @@ describe("throughput provisioning and publishing against a real redis-server", (
     const runs = await Promise.all([1, 2, 3].map((i) => provision("prov4", s, new StepClock(1_700_000_000_000 + i))));
     assert.deepEqual(runs.map((r) => r.created).sort(), [false, false, true]);
     for (const r of runs) assert.deepEqual(r.record, runs[0].record);
-    for (const d of runs[0].record.destinations) assert.equal(outpost.destinations.get(d.id)?.secret, d.secret);
+    for (const d of runs[0].record.destinations)
+      assert.equal(outpost.destination(tenantId("prov4", d.tenant), d.id)?.secret, d.secret);
   });
 
   it("refuses a TEST_ID that holds another shape or an ended run", async () => {
@@ -151,7 +152,7 @@ describe("throughput provisioning and publishing against a real redis-server", (
     // Tenant 2's second destination goes dark: Outpost routes its events to one destination only.
     const outcomes: EventOutcome[] = [];
     for (let seq = 0; seq < 12; seq++) {
-      if (seq === 9) outpost.destinations.get("pub1-d5")!.disabled = true;
+      if (seq === 9) outpost.setDestinationDisabled("pub1-t2", "pub1-d5", true);
       const t0 = clock.ms;
       clock.ms += 3;
       outcomes.push(await publishEvent(deps, run, seq, t0));
