@@ -16,7 +16,7 @@ const epochNowMs = () => performance.timeOrigin + performance.now();
 
 export class DeliveryWorker {
   private running = false;
-  private readonly inFlight = new Map<DeliveryTask, { abort: AbortController; done: Promise<void> }>();
+  private readonly inFlight = new Map<DeliveryTask, Promise<void>>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
   private readonly sender: WebhookSender;
   private readonly waiters: Array<() => void> = [];
@@ -39,17 +39,15 @@ export class DeliveryWorker {
     this.pump();
   }
 
-  // Like the outpost-server process going away: nothing more is taken from the queue, and
-  // an attempt in flight is cut off. Its task was never acknowledged, so it goes back to the
-  // head of the queue (RabbitMQ redelivers an unacked message); the destination may already
-  // have seen the request, which is Outpost's at-least-once delivery.
+  // Like outpost-server on SIGTERM: nothing more is taken from the queue, and the attempts in
+  // flight are finished (and their retries scheduled) before it stops. Outpost cancels its
+  // context and waits for its workers (internal/app/app.go); measured: a stop while
+  // deliveries are held at the destination repeats none of them (docs/conformance.md).
   async stop(): Promise<void> {
     this.running = false;
     for (const t of this.retryTimers.values()) clearTimeout(t);
     this.retryTimers.clear();
-    const pending = [...this.inFlight.values()];
-    for (const p of pending) p.abort.abort();
-    await Promise.all(pending.map((p) => p.done));
+    await Promise.all(this.inFlight.values());
   }
 
   enqueue(task: DeliveryTask): void {
@@ -79,9 +77,10 @@ export class DeliveryWorker {
     this.arm(id);
   }
 
+  // Stopped, a retry stays in the store and is armed by start().
   private arm(id: string): void {
     const entry = this.store.scheduledRetries.get(id);
-    if (entry === undefined) return;
+    if (entry === undefined || !this.running) return;
     clearTimeout(this.retryTimers.get(id));
     const timer = setTimeout(
       () => {
@@ -97,18 +96,17 @@ export class DeliveryWorker {
   private pump(): void {
     while (this.running && this.inFlight.size < this.settings.deliveryMaxConcurrency && this.store.queue.length > 0) {
       const task = this.store.queue.shift() as DeliveryTask;
-      const abort = new AbortController();
-      const done = this.handle(task, abort.signal).finally(() => {
+      const done = this.handle(task).finally(() => {
         this.inFlight.delete(task);
         this.pump();
         this.notifyIfIdle();
       });
-      this.inFlight.set(task, { abort, done });
+      this.inFlight.set(task, done);
     }
     this.notifyIfIdle();
   }
 
-  private async handle(task: DeliveryTask, signal: AbortSignal): Promise<void> {
+  private async handle(task: DeliveryTask): Promise<void> {
     const destination = this.store.destination(task.event.tenantId, task.destinationId);
     // A deleted or disabled destination: the task is acknowledged and dropped, no attempt.
     if (destination === undefined || destination.disabledAt !== null) return;
@@ -119,11 +117,7 @@ export class DeliveryWorker {
       startedAtMs,
       this.settings.includeMillisecondTimestamp,
     );
-    const outcome = await this.sender.send(request, this.settings.deliveryTimeoutSeconds * 1000, signal);
-    if (outcome.kind === "aborted") {
-      this.store.queue.unshift(task);
-      return;
-    }
+    const outcome = await this.sender.send(request, this.settings.deliveryTimeoutSeconds * 1000);
     this.store.attempts.push({
       eventId: task.event.id,
       tenantId: task.event.tenantId,

@@ -35,7 +35,7 @@ export interface FakeEvent {
   eligibleForRetry: boolean;
   time: string;
   metadata: Record<string, string>;
-  // The `data` value exactly as it appeared in the publish request (json.RawMessage).
+  // The `data` value of the publish request in the form Outpost delivers it (raw-json.ts goCompact).
   data: string;
 }
 

@@ -15,3 +15,39 @@ export function rawMemberText(json: string, key: string): string | undefined {
   }
   return text;
 }
+
+// What Go's json.Marshal makes of a json.RawMessage (encoding/json appendCompact with
+// escapeHTML): whitespace between tokens dropped, <, >, & and U+2028/U+2029 written as
+// \u escapes, everything else (key order, number spelling, other escapes) kept. Outpost
+// marshals the event into its delivery queue, so the body a destination gets is the
+// published data in this form (measured against Outpost v1.2.0: docs/conformance.md).
+const HTML_ESCAPES: Record<string, string> = {
+  "<": "\\u003c",
+  ">": "\\u003e",
+  "&": "\\u0026",
+  "\u2028": "\\u2028",
+  "\u2029": "\\u2029",
+};
+
+export function goCompact(json: string): string {
+  let out = "";
+  let inString = false;
+  let escaped = false;
+  for (const c of json) {
+    if (HTML_ESCAPES[c] !== undefined) {
+      out += HTML_ESCAPES[c];
+      continue;
+    }
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (c === "\\") escaped = true;
+      else if (c === '"') inString = false;
+    } else if (c === " " || c === "\t" || c === "\n" || c === "\r") {
+      continue;
+    } else if (c === '"') {
+      inString = true;
+    }
+    out += c;
+  }
+  return out;
+}

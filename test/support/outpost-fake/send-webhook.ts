@@ -8,7 +8,10 @@ import type { WebhookRequest } from "./webhook-request";
 // code of their own; DELIVERY_TIMEOUT_SECONDS bounds the whole attempt
 // (internal/destregistry/registry.go context.WithTimeout), response body included.
 // Redirects are not followed (Go's client follows them): see docs/conformance.md.
-export type AttemptOutcome = { kind: "done"; status: "success" | "failed"; code: string } | { kind: "aborted" };
+export interface AttemptOutcome {
+  status: "success" | "failed";
+  code: string;
+}
 
 // The system error codes Outpost's ClassifyNetworkError names.
 function networkCode(err: NodeJS.ErrnoException): string {
@@ -39,14 +42,13 @@ export class WebhookSender {
     this.https = new HttpsAgent({ keepAlive: true, maxSockets });
   }
 
-  send(req: WebhookRequest, timeoutMs: number, signal: AbortSignal): Promise<AttemptOutcome> {
+  send(req: WebhookRequest, timeoutMs: number): Promise<AttemptOutcome> {
     return new Promise((resolve) => {
       let settled = false;
       const finish = (o: AttemptOutcome) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        signal.removeEventListener("abort", onAbort);
         resolve(o);
       };
       const isHttps = req.url.startsWith("https:");
@@ -59,28 +61,20 @@ export class WebhookSender {
         });
       } catch (err) {
         // An invalid header name or value (e.g. from metadata) fails before anything is sent.
-        return resolve({ kind: "done", status: "failed", code: networkCode(err as NodeJS.ErrnoException) });
+        return resolve({ status: "failed", code: networkCode(err as NodeJS.ErrnoException) });
       }
       const timer = setTimeout(() => {
-        finish({ kind: "done", status: "failed", code: "timeout" });
+        finish({ status: "failed", code: "timeout" });
         r.destroy();
       }, timeoutMs);
-      const onAbort = () => {
-        finish({ kind: "aborted" });
-        r.destroy();
-      };
-      signal.addEventListener("abort", onAbort);
       r.on("response", (res) => {
         const status = res.statusCode ?? 0;
-        res.on("error", (err) => finish({ kind: "done", status: "failed", code: networkCode(err) }));
-        res.on("end", () =>
-          finish({ kind: "done", status: status < 400 ? "success" : "failed", code: String(status) }),
-        );
+        res.on("error", (err) => finish({ status: "failed", code: networkCode(err) }));
+        res.on("end", () => finish({ status: status < 400 ? "success" : "failed", code: String(status) }));
         res.resume();
       });
-      r.on("error", (err) => finish({ kind: "done", status: "failed", code: networkCode(err) }));
+      r.on("error", (err) => finish({ status: "failed", code: networkCode(err) }));
       r.end(req.body);
-      if (signal.aborted) onAbort();
     });
   }
 }
