@@ -91,3 +91,13 @@ local-status: ## what of the local stack runs, health, listening addresses
 
 demo: ## the main job: local-up, then a short throughput + verify with real k6; prints the verdict and the reports
 	@./local/demo.sh
+
+# --- Outpost fake and conformance suite (issue 10) ---
+CONFORMANCE_RESULTS ?= build/conformance/results.json
+.PHONY: conformance outpost-fake
+conformance: deps-node ## conformance suite: the Outpost fake, or any Outpost with make conformance OUTPOST_URL=… OUTPOST_API_KEY=… (docs/conformance.md)
+	@CONFORMANCE_TARGET=$(if $(OUTPOST_URL),env,fake) CONFORMANCE_RESULTS=$(CONFORMANCE_RESULTS) \
+	  npx mocha --no-config --require ts-node/register/transpile-only --exit --timeout 300000 test/conformance/conformance.test.ts
+
+outpost-fake: deps-node ## the Outpost fake as a process on OUTPOST_FAKE_PORT (3333), with Outpost's settings (API_KEY, RETRY_SCHEDULE, ...)
+	npm run outpost-fake
