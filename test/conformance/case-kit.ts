@@ -78,13 +78,11 @@ export class CaseContext {
   ): Promise<{ id: string; secret: string; endpoint: Endpoint; body: any }> {
     const endpoint = this.receiver.endpoint(options.behaviour, options.suffix);
     const id = this.name("d");
-    const res = await this.api("POST", `/api/v1/tenants/${tenantId}/destinations`, {
-      id,
-      type: "webhook",
-      topics: options.topics ?? ["conf.event"],
-      config: { url: endpoint.url },
-      ...options.extra,
-    });
+    const res = await this.api(
+      "POST",
+      `/api/v1/tenants/${tenantId}/destinations`,
+      webhookBody(endpoint.url, { id, topics: options.topics ?? ["conf.event"], ...options.extra }),
+    );
     expectStatus(res, 201, `POST destination ${id}`);
     return { id, secret: res.json.credentials.secret, endpoint, body: res.json };
   }
@@ -118,6 +116,11 @@ export class CaseContext {
       assert.fail(`expected exactly ${count} deliveries, got ${got.length}: ${seen.join(", ")}`);
     }
   }
+}
+
+// A webhook destination body for POST .../destinations.
+export function webhookBody(url: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { type: "webhook", topics: ["conf.event"], config: { url }, ...extra };
 }
 
 export function expectStatus(res: ApiResponse, status: number, what: string): void {

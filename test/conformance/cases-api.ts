@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { parseRfc3339Ms } from "../../mock-webhook/timestamps";
-import { type ConformanceCase, errorBody, expectStatus } from "./case-kit";
+import { type ConformanceCase, errorBody, expectStatus, webhookBody } from "./case-kit";
 
 const atMs = (t: unknown) => Math.floor(parseRfc3339Ms(String(t)) ?? Number.NaN);
 
@@ -146,12 +146,11 @@ export const API_CASES: ConformanceCase[] = [
     async run(ctx) {
       const tenant = await ctx.tenant("t");
       const d = await ctx.destination(tenant);
-      const again = await ctx.api("POST", `/api/v1/tenants/${tenant}/destinations`, {
-        id: d.id,
-        type: "webhook",
-        topics: ["conf.event"],
-        config: { url: d.endpoint.url },
-      });
+      const again = await ctx.api(
+        "POST",
+        `/api/v1/tenants/${tenant}/destinations`,
+        webhookBody(d.endpoint.url, { id: d.id }),
+      );
       expectStatus(again, 400, "duplicate destination id");
       assert.deepEqual(again.json, { status: 400, message: "destination already exists" });
       return undefined;
@@ -165,12 +164,7 @@ export const API_CASES: ConformanceCase[] = [
       const a = await ctx.tenant("a");
       const b = await ctx.tenant("b");
       const d = await ctx.destination(a);
-      const res = await ctx.api("POST", `/api/v1/tenants/${b}/destinations`, {
-        id: d.id,
-        type: "webhook",
-        topics: ["conf.event"],
-        config: { url: d.endpoint.url },
-      });
+      const res = await ctx.api("POST", `/api/v1/tenants/${b}/destinations`, webhookBody(d.endpoint.url, { id: d.id }));
       expectStatus(res, 201, "same id, other tenant");
       assert.notEqual(res.json.credentials.secret, d.secret);
       return undefined;
@@ -248,20 +242,14 @@ export const API_CASES: ConformanceCase[] = [
       const tenant = await ctx.tenant("t");
       const url = ctx.receiver.endpoint().url;
       for (let i = 0; i < ctx.target.settings.maxDestinationsPerTenant; i++) {
-        const res = await ctx.api("POST", `/api/v1/tenants/${tenant}/destinations`, {
-          id: `d${i}`,
-          type: "webhook",
-          topics: ["conf.event"],
-          config: { url },
-        });
+        const res = await ctx.api("POST", `/api/v1/tenants/${tenant}/destinations`, webhookBody(url, { id: `d${i}` }));
         expectStatus(res, 201, `destination ${i + 1}`);
       }
-      const over = await ctx.api("POST", `/api/v1/tenants/${tenant}/destinations`, {
-        id: "one-too-many",
-        type: "webhook",
-        topics: ["conf.event"],
-        config: { url },
-      });
+      const over = await ctx.api(
+        "POST",
+        `/api/v1/tenants/${tenant}/destinations`,
+        webhookBody(url, { id: "one-too-many" }),
+      );
       expectStatus(over, 400, "destination past the limit");
       assert.deepEqual(over.json, { status: 400, message: "maximum number of destinations per tenant reached" });
       return `limit ${ctx.target.settings.maxDestinationsPerTenant}`;

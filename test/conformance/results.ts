@@ -15,6 +15,8 @@ export interface ResultsFile {
     url: string;
     version?: string;
     commit?: string;
+    // OUTPOST_STOP_CMD / OUTPOST_START_CMD, when the lifecycle cases had them.
+    control?: { stop: string; start: string };
   };
   // The Outpost settings the suite was told the target runs with (no secrets).
   outpost_env: Record<string, string>;
@@ -56,6 +58,7 @@ export function resultsFile(
       url: target.url,
       ...(target.version ? { version: target.version } : {}),
       ...(target.commit ? { commit: target.commit } : {}),
+      ...(target.controlCommands ? { control: target.controlCommands } : {}),
     },
     outpost_env: target.env,
     summary: { pass: count("pass"), fail: count("fail"), skip: count("skip") },

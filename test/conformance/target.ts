@@ -35,6 +35,8 @@ export interface Target {
   policy: RetryPolicy;
   timing: TargetTiming;
   control?: TargetControl;
+  // The commands behind `control` for a real Outpost, for the results file.
+  controlCommands?: { stop: string; start: string };
   // Outpost settings the suite read (no secrets), for the results file.
   env: Record<string, string>;
   version?: string;
@@ -146,6 +148,7 @@ export async function openTarget(env: Env): Promise<Target> {
             },
           }
         : undefined,
+    controlCommands: stopCmd && startCmd ? { stop: stopCmd, start: startCmd } : undefined,
     env: Object.fromEntries(
       OUTPOST_SETTING_NAMES.flatMap((n) => (env[n]?.trim() ? [[n, (env[n] as string).trim()]] : [])),
     ),
