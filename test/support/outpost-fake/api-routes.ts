@@ -19,6 +19,8 @@ export interface FakeControls {
   healthStatus: number;
   // Answer the next publish of these event ids with this status instead of 202.
   failPublish: Map<string, number>;
+  // Hold every publish answer this long (a slow Outpost, for k6's dropped iterations).
+  publishDelayMs: number;
   // Requests counted by "METHOD /route/:param".
   calls: Map<string, number>;
 }
@@ -45,7 +47,7 @@ interface Call {
   tenant?: FakeTenant;
 }
 
-type Handler = (c: Call) => void;
+type Handler = (c: Call) => void | Promise<void>;
 
 interface Route {
   method: string;
@@ -139,7 +141,8 @@ function buildRoutes(deps: ApiDeps): Route[] {
     route("GET", `${v1}/destination-types`),
     route("GET", `${v1}/destination-types/:type`),
     route("GET", `${v1}/topics`),
-    route("POST", `${v1}/publish`, ({ res, text }) => {
+    route("POST", `${v1}/publish`, async ({ res, text }) => {
+      if (controls.publishDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, controls.publishDelayMs));
       const r = publish({ ...deps, failPublish: controls.failPublish, now: nowText() }, text);
       if (r.ack) sendJson(res, r.status, r.ack);
       else sendError(res, r.status, "scripted failure (outpost-fake failPublish)");
@@ -249,7 +252,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     const text = await readBody(req);
     const tenant = r.tenant ? store.tenants.get(params.tenant_id) : undefined;
     if (r.tenant && tenant === undefined) return sendError(res, 404, "tenant not found");
-    r.handle({ req, res, params, text, tenant });
+    await r.handle({ req, res, params, text, tenant });
   }
 
   return async (req, res) => {

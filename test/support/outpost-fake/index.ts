@@ -44,7 +44,7 @@ export async function startOutpostFake(options: OutpostFakeOptions = {}): Promis
   const { port: requestedPort = 0, ...overrides } = options;
   const settings: FakeSettings = { ...DEFAULT_FAKE_SETTINGS, ...overrides };
   const store = new FakeStore();
-  const controls: FakeControls = { healthStatus: 200, failPublish: new Map(), calls: new Map() };
+  const controls: FakeControls = { healthStatus: 200, failPublish: new Map(), publishDelayMs: 0, calls: new Map() };
   const worker = new DeliveryWorker(store, settings, retryPolicy(settings));
   let server: Server | undefined;
   let port = requestedPort;
