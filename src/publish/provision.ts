@@ -79,12 +79,13 @@ export async function provisionRun(
   const destinations = await provisionDestinations(deps, s, testId, shape);
   const startedAtMs = Math.round(deps.clock.now());
   const record: RunRecord = {
-    version: 1,
+    version: 2,
     testId,
     startedAtMs,
     warmupEndsAtMs: startedAtMs + s.load.warmupMs,
     shape,
     plannedEvents: plannedEvents(scenarioForLoad(s.load)),
+    plannedEndMs: startedAtMs + s.load.durationMs,
     retry: s.retry,
     topic: s.topic,
     outpostUrl: redactUrl(s.outpostUrl),

@@ -11,7 +11,7 @@ export interface RunDestination {
 }
 
 export interface RunRecord {
-  version: 1;
+  version: 2;
   testId: string;
   // Reference instant: relative timestamps in Redis count ms from here.
   startedAtMs: number;
@@ -21,6 +21,9 @@ export interface RunRecord {
   // Events the load profile schedules across all k6 instances (k6's arrival-rate
   // executors may start one more or fewer): verify compares publish attempts with it.
   plannedEvents: number;
+  // When the load's schedule ends (startedAtMs + DURATION): until this plus
+  // VERIFY_GRACE a run without a recorded end counts as in progress.
+  plannedEndMs: number;
   retry: boolean;
   topic: string;
   outpostUrl: string;
@@ -32,7 +35,7 @@ export interface RunRecord {
 
 export function parseRunRecord(json: string): RunRecord {
   const r = JSON.parse(json) as RunRecord;
-  if (r.version !== 1 || typeof r.testId !== "string" || !r.shape || !Array.isArray(r.destinations)) {
+  if (r.version !== 2 || typeof r.testId !== "string" || !r.shape || !Array.isArray(r.destinations)) {
     throw new Error("run record: unsupported or corrupt format");
   }
   return r;

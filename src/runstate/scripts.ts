@@ -112,30 +112,47 @@ return 1
 `,
 };
 
-// Above this many undelivered faulted events of one destination the LEDGER
+// Above this many undelivered faulted events of one destination the snapshot
 // script does not look at each one (it would block Redis for seconds): they
-// stay "in flight" and verify says the split was skipped.
+// stay "retry pending" and verify says the split was skipped.
 export const EXHAUSTED_SPLIT_LIMIT = 100_000;
 
-// Per-destination set arithmetic, all on the server.
-// KEYS: acc:t, rej:t, rcv:d, flt:d, fltn:d, then scratch keys ones, a, b, c, e.
-// ARGV: ttl, list cap, retry split (1|0), Outpost's attempts per event (0 = unknown).
-// Returns {accepted, received, delivered, missing, in_flight, faulted,
-//          delivered_unacknowledged, unknown, {missing locals}, {in-flight locals},
-//          exhausted, {exhausted locals}, exhausted split done (1|0)}.
-// delivered = received AND accepted; undelivered = accepted AND NOT received,
-// split (with the retry split) into faulted ones and the missing rest. A
-// faulted one whose every attempt Outpost may make got an injected fault is
-// exhausted (Outpost gave up by design); the others are in flight. received AND
-// rejected = delivered although publish was not acknowledged; any other
-// received bit is an unknown receipt.
-export const LEDGER: Script = {
-  name: "ledger",
+// Scratch keys of RUN_SNAPSHOT, named for what they hold while one destination
+// is computed; all are deleted before the script returns.
+export const SNAPSHOT_SCRATCH = [
+  "all_ones",
+  "delivered",
+  "not_received",
+  "undelivered",
+  "fault_pending",
+  "fault_exhausted",
+  "not_faulted",
+] as const;
+
+// The whole run in one atomic read, so a verify that runs while throughput
+// and the mock are still writing sees one consistent state: every counter and
+// bitmap of the run as of one instant, never a counter from before a write and
+// a bitmap from after it. It blocks Redis for its duration (bench/verify-ledger.ts).
+// KEYS: record, end, pub, anomalies, the SNAPSHOT_SCRATCH keys in that order,
+//       then acc:t, rej:t per tenant, then rcv:d, flt:d, fltn:d, dst:d per destination.
+// ARGV: ttl, list cap, tenants, destinations per tenant, Outpost's attempts per event (0 = unknown).
+// Returns JSON (cjson) read by name in RunStateStore.snapshot: see RunSnapshot.
+export const RUN_SNAPSHOT: Script = {
+  name: "run_snapshot",
   source: `${PRELUDE}
-local acc, rej, rcv, flt, fltn = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local ones, a, b, c, e = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
-local cap = tonumber(ARGV[2])
-local max_attempts = tonumber(ARGV[4])
+local cap, tenants, per, max_attempts = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local record, run_end, pub, anomalies = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local all_ones, delivered, not_received, undelivered = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local fault_pending, fault_exhausted, not_faulted = KEYS[9], KEYS[10], KEYS[11]
+local first_tenant_key = 12
+local first_destination_key = first_tenant_key + 2 * tenants
+
+local function hash(k)
+  local flat, out = redis.call('HGETALL', k), {}
+  for i = 1, #flat, 2 do out[flat[i]] = flat[i + 1] end
+  return out
+end
+-- Local indexes of the set bits of k, in order, up to cap.
 local function list(k)
   local out, pos = {}, 0
   while #out < cap do
@@ -146,52 +163,99 @@ local function list(k)
   end
   return out
 end
-local accepted = redis.call('BITCOUNT', acc)
-local received = redis.call('BITCOUNT', rcv)
-local faulted = redis.call('BITCOUNT', flt)
-local len = math.max(redis.call('STRLEN', acc), redis.call('STRLEN', rej), redis.call('STRLEN', rcv), redis.call('STRLEN', flt))
-if len == 0 then return {0, 0, 0, 0, 0, 0, 0, 0, {}, {}, 0, {}, 1} end
-redis.call('SET', ones, string.rep('\\255', len))
-redis.call('BITOP', 'AND', a, rcv, acc)
-local delivered = redis.call('BITCOUNT', a)
-redis.call('BITOP', 'AND', a, rcv, rej)
-local unacknowledged = redis.call('BITCOUNT', a)
-local unknown = received - delivered - unacknowledged
-redis.call('BITOP', 'XOR', b, rcv, ones)
-redis.call('BITOP', 'AND', a, acc, b)
-local in_flight, in_flight_list, exhausted, exhausted_list, split_done = 0, {}, 0, {}, 1
-if ARGV[3] == '1' then
-  redis.call('BITOP', 'AND', c, a, flt)
-  in_flight = redis.call('BITCOUNT', c)
-  if max_attempts == 1 then
-    exhausted, in_flight = in_flight, 0
-    redis.call('BITOP', 'OR', e, c, c)
-    redis.call('DEL', c)
-  elseif max_attempts > 1 and in_flight <= ${EXHAUSTED_SPLIT_LIMIT} then
-    local pos = 0
-    while true do
-      local p = redis.call('BITPOS', c, 1, pos, -1, 'BIT')
-      if p < 0 then break end
-      if redis.call('BITFIELD', fltn, 'GET', 'u4', '#' .. p)[1] >= max_attempts then
-        redis.call('SETBIT', c, p, 0)
-        redis.call('SETBIT', e, p, 1)
-        exhausted = exhausted + 1
-      end
-      pos = p + 1
-    end
-    in_flight = in_flight - exhausted
-  elseif max_attempts > 1 then
-    split_done = 0
-  end
-  in_flight_list = list(c)
-  exhausted_list = list(e)
-  redis.call('BITOP', 'XOR', b, flt, ones)
-  redis.call('BITOP', 'AND', a, a, b)
+-- Remaining TTL in ms, or nil for a key that does not exist.
+local function pttl(k)
+  local t = redis.call('PTTL', k)
+  if t == -2 then return nil end
+  return t
 end
-local missing = redis.call('BITCOUNT', a)
-local missing_list = list(a)
-redis.call('DEL', ones, a, b, c, e)
-return {accepted, received, delivered, missing, in_flight, faulted, unacknowledged, unknown, missing_list, in_flight_list, exhausted, exhausted_list, split_done}
+-- The shortest remaining TTL of the keys throughput writes: the oldest of them.
+local oldest_publish_key_pttl = pttl(pub)
+
+local out_tenants, out_destinations = {}, {}
+for t = 0, tenants - 1 do
+  local acc = KEYS[first_tenant_key + 2 * t]
+  local rej = KEYS[first_tenant_key + 2 * t + 1]
+  for _, k in ipairs({acc, rej}) do
+    local left = pttl(k)
+    if left and left >= 0 and ((not oldest_publish_key_pttl) or left < oldest_publish_key_pttl) then
+      oldest_publish_key_pttl = left
+    end
+  end
+  out_tenants[t + 1] = {accepted = redis.call('BITCOUNT', acc), rejected = redis.call('BITCOUNT', rej)}
+  for j = 0, per - 1 do
+    local d = t * per + j
+    local base = first_destination_key + 4 * d
+    local rcv, flt, fltn, dst = KEYS[base], KEYS[base + 1], KEYS[base + 2], KEYS[base + 3]
+    local row = {
+      destination = d,
+      counters = hash(dst),
+      received = redis.call('BITCOUNT', rcv),
+      faulted = redis.call('BITCOUNT', flt),
+      delivered = 0, unacknowledged = 0,
+      undelivered_no_fault = 0, fault_pending = 0, fault_exhausted = 0, split_done = 1,
+      undelivered_no_fault_list = {}, fault_pending_list = {}, fault_exhausted_list = {},
+    }
+    local len = math.max(redis.call('STRLEN', acc), redis.call('STRLEN', rej), redis.call('STRLEN', rcv), redis.call('STRLEN', flt))
+    if len > 0 then
+      -- BITOP NOT only covers its source's length, and AND treats bytes past a
+      -- shorter key as 0: "NOT x" is x XOR a string of ones as long as the longest bitmap.
+      redis.call('SET', all_ones, string.rep('\\255', len))
+      -- delivered: received AND accepted.
+      redis.call('BITOP', 'AND', delivered, rcv, acc)
+      row.delivered = redis.call('BITCOUNT', delivered)
+      -- unacknowledged: received AND rejected (Outpost delivered what it did not acknowledge).
+      redis.call('BITOP', 'AND', delivered, rcv, rej)
+      row.unacknowledged = redis.call('BITCOUNT', delivered)
+      -- undelivered: accepted AND NOT received.
+      redis.call('BITOP', 'XOR', not_received, rcv, all_ones)
+      redis.call('BITOP', 'AND', undelivered, acc, not_received)
+      -- fault_pending: undelivered AND faulted; those whose every attempt was
+      -- faulted move to fault_exhausted (Outpost gave up by design).
+      redis.call('BITOP', 'AND', fault_pending, undelivered, flt)
+      local faulted_undelivered = redis.call('BITCOUNT', fault_pending)
+      if max_attempts == 1 then
+        redis.call('BITOP', 'OR', fault_exhausted, fault_pending, fault_pending)
+        redis.call('DEL', fault_pending)
+        row.fault_exhausted = faulted_undelivered
+      elseif max_attempts > 1 and faulted_undelivered <= ${EXHAUSTED_SPLIT_LIMIT} then
+        local pos = 0
+        while true do
+          local p = redis.call('BITPOS', fault_pending, 1, pos, -1, 'BIT')
+          if p < 0 then break end
+          if redis.call('BITFIELD', fltn, 'GET', 'u4', '#' .. p)[1] >= max_attempts then
+            redis.call('SETBIT', fault_pending, p, 0)
+            redis.call('SETBIT', fault_exhausted, p, 1)
+            row.fault_exhausted = row.fault_exhausted + 1
+          end
+          pos = p + 1
+        end
+        row.fault_pending = faulted_undelivered - row.fault_exhausted
+      else
+        row.fault_pending = faulted_undelivered
+        if max_attempts > 1 then row.split_done = 0 end
+      end
+      row.fault_pending_list = list(fault_pending)
+      row.fault_exhausted_list = list(fault_exhausted)
+      -- undelivered_no_fault: undelivered AND NOT faulted.
+      redis.call('BITOP', 'XOR', not_faulted, flt, all_ones)
+      redis.call('BITOP', 'AND', undelivered, undelivered, not_faulted)
+      row.undelivered_no_fault = redis.call('BITCOUNT', undelivered)
+      row.undelivered_no_fault_list = list(undelivered)
+      redis.call('DEL', all_ones, delivered, not_received, undelivered, fault_pending, fault_exhausted, not_faulted)
+    end
+    out_destinations[d + 1] = row
+  end
+end
+return cjson.encode({
+  record_pttl = pttl(record),
+  oldest_publish_key_pttl = oldest_publish_key_pttl,
+  run_end = hash(run_end),
+  publish = hash(pub),
+  anomalies = hash(anomalies),
+  tenants = out_tenants,
+  destinations = out_destinations,
+})
 `,
 };
 
@@ -207,16 +271,30 @@ return 1
 `,
 };
 
-// Cheap progress poll for verify: total accepted deliveries expected versus
-// first deliveries seen. KEYS: acc:t per tenant, then dst:d per destination.
+// Cheap progress poll for verify: deliveries expected from accepted publishes
+// versus first deliveries of accepted events seen. A receipt counts only once
+// its publish ack is recorded (a delivery can beat the ack to Redis, and a
+// publish that timed out at k6 can still be delivered), so "every expected
+// delivery arrived" cannot come early.
+// KEYS: scratch, then acc:t per tenant, then rcv:d per destination.
 // ARGV: ttl, tenant count, destinations per tenant.
+// Returns JSON {expected, delivered}.
 export const PROGRESS: Script = {
   name: "progress",
   source: `${PRELUDE}
+local scratch = KEYS[1]
 local tenants, per = tonumber(ARGV[2]), tonumber(ARGV[3])
-local expected, seen = 0, 0
-for i = 1, tenants do expected = expected + redis.call('BITCOUNT', KEYS[i]) * per end
-for i = tenants + 1, #KEYS do seen = seen + tonumber(redis.call('HGET', KEYS[i], 'first') or '0') end
-return {expected, seen}
+local expected, delivered = 0, 0
+for t = 0, tenants - 1 do
+  local acc = KEYS[2 + t]
+  expected = expected + redis.call('BITCOUNT', acc) * per
+  for j = 0, per - 1 do
+    -- first deliveries of accepted events: received AND accepted
+    redis.call('BITOP', 'AND', scratch, KEYS[2 + tenants + t * per + j], acc)
+    delivered = delivered + redis.call('BITCOUNT', scratch)
+  end
+end
+redis.call('DEL', scratch)
+return cjson.encode({expected = expected, delivered = delivered})
 `,
 };

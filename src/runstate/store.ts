@@ -1,9 +1,25 @@
 import type { RedisPort, RedisReply } from "../ports";
 import { type Histogram, histogramFromHash, mergeHistograms } from "./histogram";
-import { destinationIndexes, localIndexOfSeq, seqOf, tenantOfDestination, tenantOfSeq } from "./identity";
+import {
+  destinationCount,
+  destinationIndexes,
+  localIndexOfSeq,
+  seqOf,
+  tenantOfDestination,
+  tenantOfSeq,
+} from "./identity";
 import { DEFAULT_RUN_TTL_SECONDS, type RunKeys, runKeys, type Stage, STAGES } from "./keys";
 import { parseRunRecord, type RunRecord } from "./record";
-import { FAULT, LEDGER, PROGRESS, PUBLISH_ACCEPTED, PUBLISH_NOT_ACCEPTED, RECEIPT, RUN_END } from "./scripts";
+import {
+  FAULT,
+  PROGRESS,
+  PUBLISH_ACCEPTED,
+  PUBLISH_NOT_ACCEPTED,
+  RECEIPT,
+  RUN_END,
+  RUN_SNAPSHOT,
+  SNAPSHOT_SCRATCH,
+} from "./scripts";
 import { ScriptRunner } from "./script-runner";
 
 export type SignatureStatus = "ok" | "bad" | "missing" | "unchecked";
@@ -27,23 +43,50 @@ export interface Receipt {
   signature: SignatureStatus;
 }
 
-export interface DestinationLedger {
+// One destination as of the snapshot: the set arithmetic of RUN_SNAPSHOT and
+// the destination's independently kept counters (dst:<d> hash).
+export interface DestinationSnapshot {
   destination: number;
-  accepted: number;
+  // attempts, first, duplicate, fault:<kind>, sig:<status>.
+  counters: Record<string, number>;
   received: number;
-  delivered: number;
-  missing: number;
-  inFlight: number;
   faulted: number;
-  deliveredUnacknowledged: number;
-  unknown: number;
-  missingSeqs: number[];
-  inFlightSeqs: number[];
-  // Faulted, undelivered, and every attempt Outpost makes got an injected fault.
-  exhausted: number;
-  exhaustedSeqs: number[];
-  // False when too many events were in flight to look at each (EXHAUSTED_SPLIT_LIMIT).
+  // Received and accepted.
+  delivered: number;
+  // Received although the publish was not acknowledged (rejected bit).
+  unacknowledged: number;
+  // Accepted, not received, never answered with an injected fault.
+  undeliveredNoFault: number;
+  undeliveredNoFaultSeqs: number[];
+  // Accepted, not received, faulted, and Outpost has attempts left (or the budget is unknown).
+  faultPending: number;
+  faultPendingSeqs: number[];
+  // Accepted, not received, and every attempt Outpost makes got an injected fault.
+  faultExhausted: number;
+  faultExhaustedSeqs: number[];
+  // False when too many events were faulted to look at each (EXHAUSTED_SPLIT_LIMIT).
   exhaustedSplitDone: boolean;
+}
+
+export interface RunEnd {
+  // Latest end any throughput teardown recorded; null: none recorded.
+  endedAtMs: number | null;
+  teardowns: number;
+}
+
+// The run's ledger state at one instant (one server-side script).
+export interface RunSnapshot {
+  // Remaining TTL of the run record, null when it does not exist.
+  recordPttlMs: number | null;
+  // Shortest remaining TTL among the keys throughput writes (pub, acc:*, rej:*):
+  // the oldest of them; null when none exists.
+  oldestPublishKeyPttlMs: number | null;
+  runEnd: RunEnd;
+  publish: Record<string, number>;
+  anomalies: Record<string, number>;
+  // Per tenant: accepted and rejected bits.
+  tenants: Array<{ accepted: number; rejected: number }>;
+  destinations: DestinationSnapshot[];
 }
 
 // What the publish path needs of a record: setup hands this (no secrets) to the VUs.
@@ -73,6 +116,48 @@ function hashFields(r: RedisReply): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]] = flat[i + 1];
   return out;
+}
+
+type Json = Record<string, unknown>;
+
+// Script replies that carry more than one figure are JSON objects (cjson),
+// read here by field name so a reordered or extended script cannot shift them.
+function parseScriptJson(script: string, r: RedisReply): Json {
+  try {
+    const v = JSON.parse(String(r)) as unknown;
+    if (v !== null && typeof v === "object" && !Array.isArray(v)) return v as Json;
+  } catch {
+    // fall through to the error below
+  }
+  throw new Error(`${script} script: expected a JSON object reply`);
+}
+
+function numberField(script: string, o: Json, name: string): number {
+  const v = o[name];
+  if (typeof v !== "number") throw new Error(`${script} script: reply field ${name} missing or not a number`);
+  return v;
+}
+
+function optionalNumberField(script: string, o: Json, name: string): number | null {
+  return o[name] === undefined ? null : numberField(script, o, name);
+}
+
+// cjson encodes an empty Lua table as {}, so an empty list may arrive as an object.
+function listField(o: Json, name: string): unknown[] {
+  const v = o[name];
+  return Array.isArray(v) ? v : [];
+}
+
+function countsField(o: Json, name: string): Record<string, number> {
+  const v = o[name];
+  const out: Record<string, number> = {};
+  if (v !== null && typeof v === "object" && !Array.isArray(v))
+    for (const [f, n] of Object.entries(v as Json)) out[f] = Number(n);
+  return out;
+}
+
+function runEndOf(h: Record<string, string | number>): RunEnd {
+  return { endedAtMs: h.endedAtMs ? Number(h.endedAtMs) : null, teardowns: Number(h.teardowns ?? 0) };
 }
 
 // Adds counter hashes (as read by RunStateStore.counters) field by field.
@@ -121,9 +206,8 @@ export class RunStateStore {
     await this.scripts.run(RUN_END, [this.keys.end], [this.ttlSeconds, Math.round(endedAtMs)]);
   }
 
-  async runEnd(): Promise<{ endedAtMs: number | null; teardowns: number }> {
-    const h = hashFields(await this.redis.command(["HGETALL", this.keys.end]));
-    return { endedAtMs: h.endedAtMs ? Number(h.endedAtMs) : null, teardowns: Number(h.teardowns ?? 0) };
+  async runEnd(): Promise<RunEnd> {
+    return runEndOf(hashFields(await this.redis.command(["HGETALL", this.keys.end])));
   }
 
   // Returns false when the sequence had already been accepted (harness anomaly).
@@ -210,60 +294,78 @@ export class RunStateStore {
   }
 
   async progress(record: RunRecord): Promise<{ expected: number; delivered: number }> {
-    const keys: string[] = [];
+    const keys = [this.keys.scratch("progress_acked_receipts")];
     for (let t = 0; t < record.shape.tenants; t++) keys.push(this.keys.accepted(t));
-    for (const d of record.destinations) keys.push(this.keys.destination(d.index));
-    const reply = flatStrings(
+    for (const d of record.destinations) keys.push(this.keys.receipts(d.index));
+    const reply = parseScriptJson(
+      PROGRESS.name,
       await this.scripts.run(PROGRESS, keys, [
         this.ttlSeconds,
         record.shape.tenants,
         record.shape.destinationsPerTenant,
       ]),
     );
-    return { expected: Number(reply[0]), delivered: Number(reply[1]) };
+    return {
+      expected: numberField(PROGRESS.name, reply, "expected"),
+      delivered: numberField(PROGRESS.name, reply, "delivered"),
+    };
   }
 
-  // maxAttempts: Outpost's attempts per event (1 when RETRY is off), or 0 when
-  // unknown; it separates retries still pending from retries used up.
-  async destinationLedger(
-    record: RunRecord,
-    destination: number,
-    listCap: number,
-    maxAttempts = 0,
-  ): Promise<DestinationLedger> {
-    const tenant = tenantOfDestination(record.shape, destination);
+  // The whole ledger state of the run in one atomic script. maxAttempts:
+  // Outpost's attempts per event (1 when RETRY is off), or 0 when unknown; it
+  // separates retries still pending from retries used up.
+  async snapshot(record: RunRecord, listCap: number, maxAttempts: number): Promise<RunSnapshot> {
     const k = this.keys;
-    const scratch = ["ones", "a", "b", "c", "e"].map((n) => k.scratch(`${n}:${destination}`));
-    const reply = await this.scripts.run(
-      LEDGER,
-      [
-        k.accepted(tenant),
-        k.rejected(tenant),
-        k.receipts(destination),
-        k.faulted(destination),
-        k.faultCount(destination),
-        ...scratch,
-      ],
-      [this.ttlSeconds, listCap, record.retry ? 1 : 0, maxAttempts],
+    const keys = [k.record, k.end, k.publish, k.anomalies, ...SNAPSHOT_SCRATCH.map((n) => k.scratch(n))];
+    for (let t = 0; t < record.shape.tenants; t++) keys.push(k.accepted(t), k.rejected(t));
+    for (let d = 0; d < destinationCount(record.shape); d++)
+      keys.push(k.receipts(d), k.faulted(d), k.faultCount(d), k.destination(d));
+    const name = RUN_SNAPSHOT.name;
+    const reply = parseScriptJson(
+      name,
+      await this.scripts.run(RUN_SNAPSHOT, keys, [
+        this.ttlSeconds,
+        listCap,
+        record.shape.tenants,
+        record.shape.destinationsPerTenant,
+        maxAttempts,
+      ]),
     );
-    if (!Array.isArray(reply)) throw new Error("ledger script: unexpected reply");
-    const n = (i: number): number => Number(reply[i]);
-    const seqs = (i: number): number[] => flatStrings(reply[i]).map((l) => seqOf(record.shape, tenant, Number(l)));
+    const destinations = listField(reply, "destinations").map((raw): DestinationSnapshot => {
+      const o = raw as Json;
+      const destination = numberField(name, o, "destination");
+      const tenant = tenantOfDestination(record.shape, destination);
+      const seqs = (field: string): number[] =>
+        listField(o, field).map((local) => seqOf(record.shape, tenant, Number(local)));
+      const n = (field: string): number => numberField(name, o, field);
+      return {
+        destination,
+        counters: countsField(o, "counters"),
+        received: n("received"),
+        faulted: n("faulted"),
+        delivered: n("delivered"),
+        unacknowledged: n("unacknowledged"),
+        undeliveredNoFault: n("undelivered_no_fault"),
+        undeliveredNoFaultSeqs: seqs("undelivered_no_fault_list"),
+        faultPending: n("fault_pending"),
+        faultPendingSeqs: seqs("fault_pending_list"),
+        faultExhausted: n("fault_exhausted"),
+        faultExhaustedSeqs: seqs("fault_exhausted_list"),
+        exhaustedSplitDone: n("split_done") === 1,
+      };
+    });
+    const ends = countsField(reply, "run_end");
     return {
-      destination,
-      accepted: n(0),
-      received: n(1),
-      delivered: n(2),
-      missing: n(3),
-      inFlight: n(4),
-      faulted: n(5),
-      deliveredUnacknowledged: n(6),
-      unknown: n(7),
-      missingSeqs: seqs(8),
-      inFlightSeqs: seqs(9),
-      exhausted: n(10),
-      exhaustedSeqs: seqs(11),
-      exhaustedSplitDone: n(12) === 1,
+      recordPttlMs: optionalNumberField(name, reply, "record_pttl"),
+      oldestPublishKeyPttlMs: optionalNumberField(name, reply, "oldest_publish_key_pttl"),
+      runEnd: runEndOf(ends),
+      publish: countsField(reply, "publish"),
+      anomalies: countsField(reply, "anomalies"),
+      tenants: listField(reply, "tenants").map((raw) => ({
+        accepted: numberField(name, raw as Json, "accepted"),
+        rejected: numberField(name, raw as Json, "rejected"),
+      })),
+      destinations,
     };
   }
 

@@ -102,10 +102,9 @@ export function renderText(r: VerifyReport): string {
   const v = r.verdict;
   const t = r.ledger.totals;
   const run = r.run;
-  const headline = v.pass ? "PASS" : v.void ? "FAIL (VOID RUN)" : "FAIL";
   const lines: string[] = [
+    `VERDICT: ${v.headline}`,
     `outpost-loadtest verify: run ${r.testId}`,
-    `VERDICT: ${headline}`,
     ...v.checks.map((c) => `  ${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`),
     "",
     `Run: ${run.shape.tenants} tenant(s) x ${run.shape.destinationsPerTenant} destination(s), topic ${run.topic}, retry ${run.retry ? "on" : "off"}; started ${iso(run.startedAtMs)}, ended ${iso(r.runEnd.endedAtMs)}; latency excludes events started before ${iso(run.warmupEndsAtMs)} (warm-up).`,
@@ -114,7 +113,7 @@ export function renderText(r: VerifyReport): string {
     `Publish: ${r.publish.planned > 0 ? `attempted ${r.publish.attempted} of about ${r.publish.planned} planned (fewer: iterations k6 dropped, see its dropped_iterations, or a run cut short); ` : ""}accepted ${r.publish.accepted}, duplicate ${r.publish.duplicate}, rejected (status) ${counts(r.publish.rejected)}, errors ${counts(r.publish.errors)}${Object.keys(r.publish.other).length ? `, other ${counts(r.publish.other)}` : ""}.`,
     `Ledger (each destination: accepted = delivered + missing + in flight; delivered ${r.ledger.deliveredRatio === null ? "-" : percentText(r.ledger.deliveredRatio)}):`,
     ...destinationTable(r.ledger.destinations),
-    `  total: accepted ${t.accepted} = delivered ${t.delivered} + missing ${t.missing} + in flight ${t.inFlight}; duplicates ${t.duplicates}, unknown ${t.unknown}, delivered without publish ack ${t.deliveredUnacknowledged}, attempts ${t.attempts}`,
+    `  total: accepted ${t.accepted} = delivered ${t.delivered} + missing ${t.missing} + in flight ${t.inFlight}; duplicates ${t.duplicates}, unknown ${t.unknown}, delivered without publish ack ${t.deliveredUnacknowledged}${t.deliveredPublishUnrecorded > 0 ? `, delivered before their publish outcome was recorded ${t.deliveredPublishUnrecorded} (${r.ledger.phase === "in_progress" ? "the run is in progress" : "publishes interrupted"})` : ""}, attempts ${t.attempts}`,
     ...eventList("Missing (never delivered, no injected fault)", t.missing - t.missingAfterFault, r.ledger.missingIds),
     ...eventList(
       `Missing after an injected fault on every attempt (${r.ledger.maxAttempts === 1 ? "RETRY=false: Outpost makes one attempt" : `all ${r.ledger.maxAttempts} attempts, OUTPOST_MAX_ATTEMPTS`}), so Outpost gave up by design`,

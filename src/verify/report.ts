@@ -1,17 +1,20 @@
 import { redactUrl } from "../config/env";
 import type { VerifySettings } from "../config/verify-settings";
 import { publicRunRecord, type RunRecord } from "../runstate/record";
+import type { RunEnd } from "../runstate/store";
 import { LATENCY_PRECISION, type StageLatencies } from "./latency";
 import type { Ledger } from "./ledger";
 import type { PublishCounters } from "./publish-counters";
 import type { Throughput, TimelinePoint } from "./throughput";
-import { judge, type Verdict } from "./verdict";
+import { judge, type Outcome, type Verdict } from "./verdict";
 import type { WaitResult } from "./wait-for-deliveries";
 
 // Everything verify found, JSON-serialisable and free of secrets (the run
 // record goes through publicRunRecord, REDIS_URL through redactUrl).
 export interface VerifyReport {
   testId: string;
+  // The verdict's outcome, repeated at the top for scripts reading SUMMARY_JSON.
+  outcome: Outcome;
   generatedAt: string;
   settings: {
     redisUrl: string;
@@ -23,7 +26,7 @@ export interface VerifyReport {
     latencyLimits: VerifySettings["latencyLimits"];
   };
   run: ReturnType<typeof publicRunRecord>;
-  runEnd: { endedAtMs: number | null; teardowns: number };
+  runEnd: RunEnd;
   wait: WaitResult;
   publish: PublishCounters;
   ledger: Ledger;
@@ -45,8 +48,10 @@ export interface ReportParts {
 }
 
 export function buildReport(settings: VerifySettings, parts: ReportParts, nowMs: number): VerifyReport {
+  const verdict = judge(settings, parts.record, parts.ledger, parts.latency);
   return {
     testId: parts.record.testId,
+    outcome: verdict.outcome,
     generatedAt: new Date(nowMs).toISOString(),
     settings: {
       redisUrl: redactUrl(settings.redisUrl),
@@ -65,6 +70,6 @@ export function buildReport(settings: VerifySettings, parts: ReportParts, nowMs:
     latency: { precision: LATENCY_PRECISION, stages: parts.latency },
     throughput: parts.throughput,
     timeline: parts.timeline,
-    verdict: judge(settings, parts.ledger, parts.latency),
+    verdict,
   };
 }

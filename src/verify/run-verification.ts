@@ -2,9 +2,10 @@ import type { VerifySettings } from "../config/verify-settings";
 import type { Clock } from "../ports";
 import type { RunStateStore } from "../runstate/store";
 import { readStageLatencies } from "./latency";
-import { buildLedger, readLedgerInputs } from "./ledger";
+import { buildLedger } from "./ledger";
 import { publishCounters } from "./publish-counters";
 import { buildReport, type VerifyReport } from "./report";
+import { runPhase } from "./run-status";
 import { readTimeline, throughputOf } from "./throughput";
 import { type Sleep, waitForDeliveries, type WaitOptions } from "./wait-for-deliveries";
 
@@ -28,16 +29,19 @@ export async function runVerification(
   const record = await store.loadRunRecord();
   if (record === null) throw new RunNotFoundError(settings.testId);
   const wait = await waitForDeliveries(store, record, { ...settings, onPoll }, clock, sleep);
-  const inputs = await readLedgerInputs(store, record, settings.listMissing, settings.outpostMaxAttempts);
+  // With RETRY off Outpost makes one attempt, so every faulted undelivered event has used up its attempts.
+  const maxAttempts = record.retry ? settings.outpostMaxAttempts : 1;
+  const snapshot = await store.snapshot(record, settings.listMissing, maxAttempts);
+  const phase = runPhase(record, snapshot.runEnd, clock.now(), settings.graceMs);
   const timeline = await readTimeline(store, record);
   return buildReport(
     settings,
     {
       record,
-      runEnd: await store.runEnd(),
+      runEnd: snapshot.runEnd,
       wait,
-      publish: publishCounters(inputs.publish, record.plannedEvents),
-      ledger: buildLedger(record, inputs, settings.listMissing),
+      publish: publishCounters(snapshot.publish, record.plannedEvents),
+      ledger: buildLedger(record, snapshot, { listCap: settings.listMissing, maxAttempts, phase }),
       latency: await readStageLatencies(store, record),
       timeline,
       throughput: throughputOf(timeline),

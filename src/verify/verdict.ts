@@ -1,14 +1,29 @@
+import { formatDuration } from "../config/env";
 import type { LatencyLimit, Percentile } from "../config/verify-settings";
-import type { Ledger } from "./ledger";
+import type { RunRecord } from "../runstate/record";
 import type { StageLatencies, StageLatency } from "./latency";
+import type { Ledger } from "./ledger";
+
+// The four outcomes, in precedence order: when several apply, the first wins.
+// VOID: the figures cannot be trusted. INCOMPLETE: the run is not (or was not)
+// over, so its figures are not final. FAIL: a check failed. PASS: none did.
+export const OUTCOMES = ["VOID", "INCOMPLETE", "FAIL", "PASS"] as const;
+export type Outcome = (typeof OUTCOMES)[number];
 
 export interface Check {
   name: string;
   ok: boolean;
+  // The outcome this check gives when it fails.
+  failsAs: Exclude<Outcome, "PASS">;
   detail: string;
+  // Shown after the outcome in the headline when this check decides it.
+  label?: string;
 }
 
 export interface Verdict {
+  outcome: Outcome;
+  // The first line of the text report, e.g. "INCOMPLETE (run in progress)".
+  headline: string;
   pass: boolean;
   void: boolean;
   checks: Check[];
@@ -19,6 +34,7 @@ export interface Verdict {
 export interface VerdictCriteria {
   minDeliveredRatio: number;
   latencyLimits: LatencyLimit[];
+  graceMs: number;
 }
 
 const PERCENTILE_FIELD: Record<Percentile, keyof StageLatency> = {
@@ -40,16 +56,44 @@ export function percentText(ratio: number): string {
   return `${(ratio * 100).toFixed(3)}%`;
 }
 
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+function runCheck(record: RunRecord, ledger: Ledger, graceMs: number): Check {
+  const settles = `its planned end ${iso(record.plannedEndMs)} + VERIFY_GRACE ${formatDuration(graceMs)}`;
+  switch (ledger.phase) {
+    case "ended":
+      return { name: "run", ok: true, failsAs: "INCOMPLETE", detail: "throughput recorded the end of the run" };
+    case "in_progress":
+      return {
+        name: "run",
+        ok: false,
+        failsAs: "INCOMPLETE",
+        label: "run in progress",
+        detail: `run in progress: throughput has not recorded its end, and ${settles} has not passed; ${ledger.totals.inFlight} undelivered event(s) counted as in flight`,
+      };
+    case "no_end":
+      return {
+        name: "run",
+        ok: false,
+        failsAs: "INCOMPLETE",
+        label: "cut short or crashed",
+        detail: `cut short or crashed: throughput never recorded its end, and ${settles} has passed`,
+      };
+  }
+}
+
 function deliveredCheck(ledger: Ledger, min: number): Check {
   const t = ledger.totals;
   const ratio = ledger.deliveredRatio;
-  if (ratio === null) return { name: "delivered", ok: false, detail: "no publish was accepted: nothing to verify" };
+  if (ratio === null)
+    return { name: "delivered", ok: false, failsAs: "FAIL", detail: "no publish was accepted: nothing to verify" };
   const parts = [`${t.missing} missing`, `${t.inFlight} in flight`];
   if (t.missingAfterFault > 0)
     parts.push(`${t.missingAfterFault} of the missing after an injected fault on every attempt`);
   return {
     name: "delivered",
     ok: ratio >= min,
+    failsAs: "FAIL",
     detail: `delivered ${t.delivered} of ${t.accepted} expected deliveries (${percentText(ratio)}, required >= ${percentText(min)}): ${parts.join(", ")}`,
   };
 }
@@ -58,33 +102,55 @@ function latencyCheck(latency: StageLatencies, limit: LatencyLimit): Check {
   const name = `${limit.stage} ${limit.percentile}`;
   const v = latencyValue(latency, limit);
   if (v === null)
-    return { name, ok: false, detail: `${name}: no samples, limit ${limit.maxMs} ms (${limit.variable})` };
+    return {
+      name,
+      ok: false,
+      failsAs: "FAIL",
+      detail: `${name}: no samples, limit ${limit.maxMs} ms (${limit.variable})`,
+    };
   return {
     name,
     ok: v <= limit.maxMs,
+    failsAs: "FAIL",
     detail: `${name} ${v.toFixed(1)} ms, limit ${limit.maxMs} ms (${limit.variable})`,
   };
 }
 
-// Pass means: the ledger is trustworthy (not void), enough was delivered, no
-// delivery carried a bad signature, and every opted-in latency limit holds.
-export function judge(criteria: VerdictCriteria, ledger: Ledger, latency: StageLatencies): Verdict {
+// The outcome of the failed checks by precedence, and the headline naming it.
+export function decide(checks: Check[]): Pick<Verdict, "outcome" | "headline"> {
+  const failed = checks.filter((c) => !c.ok);
+  for (const outcome of OUTCOMES) {
+    const deciding = failed.find((c) => c.failsAs === outcome);
+    if (deciding !== undefined)
+      return { outcome, headline: deciding.label ? `${outcome} (${deciding.label})` : outcome };
+  }
+  return { outcome: "PASS", headline: "PASS" };
+}
+
+// Pass means: the ledger is trustworthy (not void), the run is over, enough was
+// delivered, no delivery carried a bad signature, and every opted-in latency
+// limit holds.
+export function judge(criteria: VerdictCriteria, record: RunRecord, ledger: Ledger, latency: StageLatencies): Verdict {
   const bad = ledger.totals.signatures.bad ?? 0;
   const isVoid = ledger.voidReasons.length > 0;
   const checks: Check[] = [
     {
       name: "ledger",
       ok: !isVoid,
+      failsAs: "VOID",
       detail: isVoid ? `VOID run: ${ledger.voidReasons.join("; ")}` : "ledger balanced and cross-checked",
     },
+    runCheck(record, ledger, criteria.graceMs),
     deliveredCheck(ledger, criteria.minDeliveredRatio),
     {
       name: "signatures",
       ok: bad === 0,
+      failsAs: "FAIL",
       detail: bad === 0 ? "no bad signatures" : `${bad} delivery attempt(s) carried a bad signature`,
     },
     ...criteria.latencyLimits.map((l) => latencyCheck(latency, l)),
   ];
   const reasons = checks.filter((c) => !c.ok).map((c) => c.detail);
-  return { pass: reasons.length === 0, void: isVoid, checks, reasons };
+  const { outcome, headline } = decide(checks);
+  return { outcome, headline, pass: outcome === "PASS", void: outcome === "VOID", checks, reasons };
 }

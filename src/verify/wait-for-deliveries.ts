@@ -24,9 +24,11 @@ export interface WaitOptions {
 }
 
 // Polls two cheap counters per interval (never per event) until every expected
-// delivery arrived, nothing new arrived for graceMs, or timeoutMs passed.
-// "New" is any change in either counter: accepts still landing from a running
-// throughput count as activity too.
+// delivery arrived after throughput recorded the end of the run, nothing new
+// arrived for graceMs, or timeoutMs passed. "New" is any change in either
+// counter: accepts still landing from a running throughput count as activity
+// too. Before the run's end, "everything accepted so far is delivered" is not
+// completion: more publishes may follow.
 export async function waitForDeliveries(
   store: RunStateStore,
   record: RunRecord,
@@ -39,13 +41,14 @@ export async function waitForDeliveries(
   let last = { expected: -1, delivered: -1 };
   for (let polls = 1; ; polls++) {
     const p = await store.progress(record);
+    const ended = (await store.runEnd()).endedAtMs !== null;
     const now = clock.now();
     const waitedMs = now - start;
     opts.onPoll?.({ ...p, waitedMs });
     if (p.expected !== last.expected || p.delivered !== last.delivered) lastChange = now;
     last = p;
     const result = (outcome: WaitOutcome): WaitResult => ({ outcome, ...p, waitedMs, polls });
-    if (p.delivered >= p.expected) return result("complete");
+    if (ended && p.delivered >= p.expected) return result("complete");
     if (now - lastChange >= opts.graceMs && polls > 1) return result("grace");
     if (waitedMs >= opts.timeoutMs) return result("timeout");
     const untilGrace = lastChange + opts.graceMs - now;

@@ -14,7 +14,7 @@ import {
   type PublishDeps,
 } from "../../src/publish/publish-event";
 import type { Clock } from "../../src/ports";
-import { destinationIndexes, eventId, tenantId, tenantOfSeq } from "../../src/runstate/identity";
+import { eventId, tenantId, tenantOfSeq } from "../../src/runstate/identity";
 import type { RunRecord } from "../../src/runstate/record";
 import { RunStateStore } from "../../src/runstate/store";
 import { type OutpostFake, startOutpostFake } from "../support/outpost-fake";
@@ -200,8 +200,8 @@ describe("throughput provisioning and publishing against a real redis-server", (
       assert.match(ev.metadata["lt-t0"], /^\d{13}$/);
       assert.equal(JSON.stringify(ev.data).length, 300);
     }
-    const ledger = await store.destinationLedger(record, destinationIndexes(record.shape, 1)[0], 10);
-    assert.equal(ledger.accepted, 3); // seq 1, 7, 10 (seq 4 was rejected)
+    const snapshot = await store.snapshot(record, 10, 11);
+    assert.equal(snapshot.tenants[1].accepted, 3); // seq 1, 7, 10 (seq 4 was rejected)
   });
 
   it("records a publish with no answer as error:<kind>", async () => {

@@ -2,9 +2,10 @@ import { strict as assert } from "node:assert";
 import { percentileMs } from "../../src/runstate/histogram";
 import { destinationIndexes, eventId, tenantOfSeq } from "../../src/runstate/identity";
 import type { RunRecord } from "../../src/runstate/record";
-import { type DestinationLedger, RunStateStore } from "../../src/runstate/store";
+import { RunStateStore } from "../../src/runstate/store";
 import { withRedis } from "../support/redis-server";
 import { testRunRecord } from "../support/run-record";
+import { destinationSnapshot } from "../support/scripted-run";
 
 const record = (testId: string, over: Partial<RunRecord> = {}): RunRecord => testRunRecord(testId, 2, 2, over);
 
@@ -41,14 +42,21 @@ describe("run-state store against a real redis-server", () => {
     // seq 200 was never published: an unknown receipt on destination 0 (tenant 0).
     await store.recordReceipt(rec, { destination: 0, seq: 200, t3Ms: t + 50, signature: "ok" });
 
-    const d0 = await store.destinationLedger(rec, 0, 10);
+    const d0 = await destinationSnapshot(store, rec, 0);
     assert.deepEqual(
-      { acc: d0.accepted, del: d0.delivered, miss: d0.missing, unk: d0.unknown, list: d0.missingSeqs },
-      { acc: 50, del: 49, miss: 1, unk: 1, list: [10] },
+      {
+        acc: d0.accepted,
+        rcv: d0.received,
+        del: d0.delivered,
+        miss: d0.undeliveredNoFault,
+        unack: d0.unacknowledged,
+        list: d0.undeliveredNoFaultSeqs,
+      },
+      { acc: 50, rcv: 50, del: 49, miss: 1, unack: 0, list: [10] },
     );
-    const d2 = await store.destinationLedger(rec, 2, 10);
+    const d2 = await destinationSnapshot(store, rec, 2);
     assert.deepEqual(
-      { acc: d2.accepted, del: d2.delivered, miss: d2.missing, list: d2.missingSeqs },
+      { acc: d2.accepted, del: d2.delivered, miss: d2.undeliveredNoFault, list: d2.undeliveredNoFaultSeqs },
       { acc: 49, del: 48, miss: 1, list: [11] },
     );
     assert.equal((await store.counters(store.keys.destination(0))).duplicate, 1);
@@ -87,6 +95,20 @@ describe("run-state store against a real redis-server", () => {
     assert.deepEqual({ n: q.count, below: q.belowZero, max: q.maxUs }, { n: 2, below: 2, max: 0 });
   });
 
+  it("counts in progress only receipts of events whose publish ack is recorded", async () => {
+    const rec = record("prog1");
+    const store = new RunStateStore(live.redis, rec.testId);
+    await store.createRunRecord(rec);
+    const t = rec.startedAtMs + 1000;
+    // seq 0 reaches destination 0 before its ack; seq 2 was rejected at k6 yet delivered.
+    await store.recordReceipt(rec, { destination: 0, seq: 0, t3Ms: t, signature: "ok" });
+    await store.recordPublishNotAccepted(rec, 2, "error:timeout");
+    await store.recordReceipt(rec, { destination: 0, seq: 2, t3Ms: t, signature: "ok" });
+    assert.deepEqual(await store.progress(rec), { expected: 0, delivered: 0 });
+    await store.recordPublishAccepted(rec, { seq: 0, t0Ms: t, t2Ms: t + 3 });
+    assert.deepEqual(await store.progress(rec), { expected: 2, delivered: 1 });
+  });
+
   it("gives every key of a run a TTL, whichever script created it", async () => {
     const rec = record("ttl1", { retry: true, warmupEndsAtMs: 1_700_000_000_000 + 1500 });
     const store = new RunStateStore(live.redis, rec.testId, 3600);
@@ -113,7 +135,8 @@ describe("run-state store against a real redis-server", () => {
     await store.recordAnomaly("unknown:bad_event_id");
     await store.countPublish("routing_mismatch");
     await store.markRunEnded(t + 2000);
-    await store.destinationLedger(rec, 0, 5);
+    await store.snapshot(rec, 5, 11);
+    await store.progress(rec);
     const keys = (await live.redis.command(["KEYS", "olt:{ttl1}:*"])) as string[];
     assert.ok(keys.length >= 20, `only ${keys.length} keys`);
     for (const k of keys) {
@@ -138,30 +161,33 @@ describe("run-state store against a real redis-server", () => {
       for (let i = 0; i < faults; i++) await store.recordFault(rec, 0, seq, "error:500", "ok");
     }
     await store.recordReceipt(rec, { destination: 0, seq: 4, t3Ms: t + 9, signature: "ok" });
-    const pick = (l: DestinationLedger) => ({
-      inFlight: l.inFlightSeqs,
-      exhausted: l.exhaustedSeqs,
-      missing: l.missing,
-      delivered: l.delivered,
-    });
+    const pick = async (maxAttempts: number) => {
+      const l = await destinationSnapshot(store, rec, 0, 10, maxAttempts);
+      return {
+        pending: l.faultPendingSeqs,
+        exhausted: l.faultExhaustedSeqs,
+        silent: l.undeliveredNoFault,
+        delivered: l.delivered,
+      };
+    };
     // Outpost makes 3 attempts: seq 0 has used them all, seq 2 has two left.
-    assert.deepEqual(pick(await store.destinationLedger(rec, 0, 10, 3)), {
-      inFlight: [2],
+    assert.deepEqual(await pick(3), {
+      pending: [2],
       exhausted: [0],
-      missing: 0,
+      silent: 0,
       delivered: 1,
     });
     // Unknown attempt budget: both stay in flight. One attempt (RETRY off): both used up.
-    assert.deepEqual(pick(await store.destinationLedger(rec, 0, 10, 0)), {
-      inFlight: [0, 2],
+    assert.deepEqual(await pick(0), {
+      pending: [0, 2],
       exhausted: [],
-      missing: 0,
+      silent: 0,
       delivered: 1,
     });
-    assert.deepEqual(pick(await store.destinationLedger(rec, 0, 10, 1)), {
-      inFlight: [],
+    assert.deepEqual(await pick(1), {
+      pending: [],
       exhausted: [0, 2],
-      missing: 0,
+      silent: 0,
       delivered: 1,
     });
   });

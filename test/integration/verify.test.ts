@@ -83,7 +83,8 @@ describe("verify against a real redis-server", () => {
     rec: RunRecord,
     n: number,
     skip?: (seq: number, d: number) => boolean,
-  ) => script(store, rec, n, { skip, timing: varied });
+    opts: { open?: boolean } = {},
+  ) => script(store, rec, n, { skip, timing: varied, ...opts });
 
   it("reports the exact ledger, missing ids, faults and per-stage percentiles of a scripted run", async () => {
     // 3 tenants x 2 destinations; the first 100 ms of t0 (seq < 10) are warm-up.
@@ -226,6 +227,29 @@ describe("verify against a real redis-server", () => {
       const r = await runVerification(store, settingsFor(rec), time.clock, time.sleep);
       assert.deepEqual({ ...r.wait }, { outcome: "complete", expected: 80, delivered: 80, waitedMs: 0, polls: 1 });
       assert.equal(r.verdict.pass, true, r.verdict.reasons.join("; "));
+    });
+
+    it("does not call a run complete before throughput recorded its end, even with everything so far delivered", async () => {
+      const rec = testRunRecord("w-open", 1, 2);
+      const store = await create(rec);
+      await publishAndDeliver(store, rec, 10, undefined, { open: true });
+      // Verified well after the planned end + grace: no end was ever recorded.
+      const late = simulatedTime(rec.plannedEndMs + 60_000);
+      const r = await runVerification(store, settingsFor(rec, { VERIFY_GRACE: "2s" }), late.clock, late.sleep);
+      assert.deepEqual({ outcome: r.wait.outcome, waited: r.wait.waitedMs }, { outcome: "grace", waited: 2000 });
+      assert.equal(r.verdict.headline, "INCOMPLETE (cut short or crashed)");
+      assert.equal(r.outcome, "INCOMPLETE");
+      // Before the planned end + grace the same state is a run in progress.
+      const early = simulatedTime(rec.plannedEndMs - 5_000);
+      const e = await runVerification(store, settingsFor(rec, { VERIFY_TIMEOUT: "0s" }), early.clock, early.sleep);
+      assert.equal(e.verdict.headline, "INCOMPLETE (run in progress)");
+      // Once the end is recorded, the wait completes at once.
+      await store.markRunEnded(rec.plannedEndMs);
+      const done = await runVerification(store, settingsFor(rec), late.clock, late.sleep);
+      assert.deepEqual(
+        { outcome: done.wait.outcome, verdict: done.verdict.headline },
+        { outcome: "complete", verdict: "PASS" },
+      );
     });
 
     it("keeps waiting while deliveries trickle in, then completes; one poll per interval", async () => {

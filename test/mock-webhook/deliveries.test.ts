@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import type { NodeRedisPort } from "../../adapters/node/redis";
 import { destinationIndexes, eventId, tenantOfSeq } from "../../src/runstate/identity";
 import { connectRedis, type RedisServer, startRedis } from "../support/redis-server";
+import { destinationSnapshot } from "../support/scripted-run";
 import {
   createRun,
   deliver,
@@ -53,9 +54,9 @@ describe("mock webhook process: recording deliveries", function () {
     let delivered = 0;
     let duplicates = 0;
     for (const d of record.destinations) {
-      const l = await store.destinationLedger(record, d.index, 5);
-      assert.equal(l.missing, 0, `destination ${d.index} misses ${l.missingSeqs}`);
-      assert.equal(l.unknown, 0);
+      const l = await destinationSnapshot(store, record, d.index, 5);
+      assert.equal(l.undeliveredNoFault, 0, `destination ${d.index} misses ${l.undeliveredNoFaultSeqs}`);
+      assert.equal(l.received, l.delivered + l.unacknowledged);
       assert.equal(l.delivered, l.accepted);
       const c = await store.counters(store.keys.destination(d.index));
       assert.equal(c.attempts, c.first + (c.duplicate ?? 0));
@@ -113,7 +114,7 @@ describe("mock webhook process: recording deliveries", function () {
     assert.equal((await store.counters(store.keys.destination(1)))["sig:unchecked"], 2);
     assert.equal(await metric(strict, "mock_webhook_requests_total", { route: "webhook", status: "401" }), 2);
     // A rejected delivery is marked faulted, so verify counts it as retried, not lost.
-    assert.equal((await store.destinationLedger(record, 0, 5)).faulted, 2);
+    assert.equal((await destinationSnapshot(store, record, 0, 5)).faulted, 2);
   });
 
   it("answers 400 without an event id, 413 past MOCK_MAX_BODY, and 200 counting anomalies it cannot place", async () => {

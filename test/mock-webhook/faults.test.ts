@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import type { NodeRedisPort } from "../../adapters/node/redis";
 import { connectRedis, type RedisServer, startRedis } from "../support/redis-server";
+import { destinationSnapshot } from "../support/scripted-run";
 import { createRun, deliver, getJson, inParallel, metric, type MockProcess, startMock } from "./fixtures";
 
 const put = (mock: MockProcess, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> =>
@@ -56,9 +57,9 @@ describe("mock webhook process: faults and runtime control (2 workers)", functio
       [c.first, c["fault:error:500"], c["fault:error:503"], c["fault:timeout"], c["fault:reset"], c.attempts],
       [seen["200"], seen["500"], seen["503"], seen["504"], seen["0"], n],
     );
-    const ledger = await store.destinationLedger(record, 0, 5);
+    const ledger = await destinationSnapshot(store, record, 0, 5);
     assert.deepEqual(
-      [ledger.delivered, ledger.inFlight, ledger.missing],
+      [ledger.delivered, ledger.faultPending, ledger.undeliveredNoFault],
       [seen["200"], n - seen["200"], 0],
       "faulted events wait for a retry, they are not lost",
     );

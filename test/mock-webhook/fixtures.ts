@@ -25,12 +25,13 @@ export async function createRun(
     secret: secret(d),
   }));
   const record: RunRecord = {
-    version: 1,
+    version: 2,
     testId,
     startedAtMs: now - 60_000,
     warmupEndsAtMs: now - 60_000,
     shape,
     plannedEvents: 0,
+    plannedEndMs: now - 30_000,
     retry: true,
     topic: "loadtest.event",
     outpostUrl: "http://127.0.0.1:3333",

@@ -11,12 +11,13 @@ export function testRunRecord(
   const shape = { tenants, destinationsPerTenant };
   const startedAtMs = 1_700_000_000_000;
   return {
-    version: 1,
+    version: 2,
     testId,
     startedAtMs,
     warmupEndsAtMs: startedAtMs,
     shape,
     plannedEvents: 0,
+    plannedEndMs: startedAtMs + 10_000,
     retry: false,
     topic: "loadtest.event",
     outpostUrl: "http://127.0.0.1:3333",

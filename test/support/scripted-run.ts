@@ -1,6 +1,6 @@
-import { destinationIndexes, tenantOfSeq } from "../../src/runstate/identity";
+import { destinationIndexes, tenantOfDestination, tenantOfSeq } from "../../src/runstate/identity";
 import type { RunRecord } from "../../src/runstate/record";
-import type { RunStateStore } from "../../src/runstate/store";
+import type { DestinationSnapshot, RunStateStore } from "../../src/runstate/store";
 
 // Stage latencies (ms) of one event at one destination.
 export interface Timing {
@@ -16,11 +16,14 @@ export interface ScriptOptions {
   skip?: (seq: number, destination: number) => boolean;
   // Called with destination -1 for the publish stage.
   timing?: (seq: number, destination: number) => Timing;
+  // Leave the run without a recorded end, as while throughput is still publishing.
+  open?: boolean;
 }
 
 // Publishes seqs [0, n), t0 10 ms apart, through the real scripts as throughput
 // and the mock would, delivering each to every destination of its tenant unless
-// skipped. Returns the samples (ms) the scripts should have recorded: events
+// skipped, then records the run's end as throughput's teardown would (unless
+// open). Returns the samples (ms) the scripts should have recorded: events
 // after the warm-up, first deliveries only.
 export async function publishAndDeliver(
   store: RunStateStore,
@@ -50,5 +53,20 @@ export async function publishAndDeliver(
       }
     }
   }
+  if (!opts.open) await store.markRunEnded(rec.startedAtMs + n * 10);
   return samples;
+}
+
+// One destination of a full snapshot, for tests that look at one at a time.
+export async function destinationSnapshot(
+  store: RunStateStore,
+  rec: RunRecord,
+  destination: number,
+  listCap = 10,
+  maxAttempts = 11,
+): Promise<DestinationSnapshot & { accepted: number }> {
+  const snap = await store.snapshot(rec, listCap, maxAttempts);
+  const d = snap.destinations.find((s) => s.destination === destination);
+  if (d === undefined) throw new Error(`snapshot has no destination ${destination}`);
+  return { ...d, accepted: snap.tenants[tenantOfDestination(rec.shape, destination)].accepted };
 }

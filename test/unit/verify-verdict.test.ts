@@ -1,46 +1,60 @@
 import { strict as assert } from "node:assert";
 import { readVerifySettings, type VerifySettings } from "../../src/config/verify-settings";
 import { emptyHistogram, type Histogram } from "../../src/runstate/histogram";
-import type { DestinationLedger } from "../../src/runstate/store";
+import type { DestinationSnapshot, RunSnapshot } from "../../src/runstate/store";
 import { type StageLatencies, stageLatency } from "../../src/verify/latency";
-import { buildLedger, type LedgerInputs } from "../../src/verify/ledger";
+import { buildLedger } from "../../src/verify/ledger";
 import { publishCounters } from "../../src/verify/publish-counters";
 import { renderText } from "../../src/verify/render-text";
 import { buildReport, type VerifyReport } from "../../src/verify/report";
+import type { RunPhase } from "../../src/verify/run-status";
 import { buildTimeline, MAX_DENSE_TIMELINE_SECONDS, throughputOf } from "../../src/verify/throughput";
-import { judge } from "../../src/verify/verdict";
+import { type Check, decide, judge } from "../../src/verify/verdict";
 import { verdictMetricNames, verdictMetricValues, verdictThresholds } from "../../src/verify/verdict-metrics";
 import { testRunRecord } from "../support/run-record";
 
 const rec = testRunRecord("vrd", 1, 2);
 
-function ledgerOf(perDestination: Array<Partial<DestinationLedger>>, extra: Partial<LedgerInputs> = {}) {
-  const destinations = perDestination.map((l, d) => {
-    const ledger: DestinationLedger = {
+interface Figures {
+  accepted?: number;
+  delivered?: number;
+  missing?: number;
+  missingSeqs?: number[];
+  // Receipts without a publish outcome.
+  unrecorded?: number;
+}
+
+// One tenant, so every destination shares the first one's accepted count.
+function ledgerOf(perDestination: Figures[], phase: RunPhase = "ended") {
+  const destinations = perDestination.map((f, d): DestinationSnapshot => {
+    const received = (f.delivered ?? 10) + (f.unrecorded ?? 0);
+    return {
       destination: d,
-      accepted: 10,
-      received: 10,
-      delivered: 10,
-      missing: 0,
-      inFlight: 0,
+      counters: { first: received, attempts: received, "sig:ok": received },
+      received,
       faulted: 0,
-      deliveredUnacknowledged: 0,
-      unknown: 0,
-      missingSeqs: [],
-      inFlightSeqs: [],
-      exhausted: 0,
-      exhaustedSeqs: [],
+      delivered: f.delivered ?? 10,
+      unacknowledged: 0,
+      undeliveredNoFault: f.missing ?? 0,
+      undeliveredNoFaultSeqs: f.missingSeqs ?? [],
+      faultPending: 0,
+      faultPendingSeqs: [],
+      faultExhausted: 0,
+      faultExhaustedSeqs: [],
       exhaustedSplitDone: true,
-      ...l,
     };
-    const attempts = ledger.received;
-    return { ledger, counters: { first: ledger.received, attempts, "sig:ok": attempts } };
   });
-  return buildLedger(
-    rec,
-    { maxAttempts: 11, destinations, publish: { accepted: destinations[0].ledger.accepted }, anomalies: {}, ...extra },
-    20,
-  );
+  const accepted = perDestination[0].accepted ?? 10;
+  const snapshot: RunSnapshot = {
+    recordPttlMs: 600_000,
+    oldestPublishKeyPttlMs: 600_100,
+    runEnd: { endedAtMs: phase === "ended" ? rec.startedAtMs + 60_000 : null, teardowns: phase === "ended" ? 1 : 0 },
+    tenants: [{ accepted, rejected: 0 }],
+    destinations,
+    publish: { accepted },
+    anomalies: {},
+  };
+  return buildLedger(rec, snapshot, { listCap: 20, maxAttempts: 11, phase });
 }
 
 // e2e samples 1..100 ms, nothing else.
@@ -92,16 +106,12 @@ const settings = (env: Record<string, string> = {}): VerifySettings =>
 
 describe("verdict", () => {
   it("passes a complete, balanced run", () => {
-    const v = judge(settings(), ledgerOf([{}, {}]), latencies());
+    const v = judge(settings(), rec, ledgerOf([{}, {}]), latencies());
     assert.deepEqual({ pass: v.pass, void: v.void, reasons: v.reasons }, { pass: true, void: false, reasons: [] });
   });
 
   it("fails below the delivered ratio and says how much is missing", () => {
-    const v = judge(
-      settings(),
-      ledgerOf([{ delivered: 9, received: 9, missing: 1, missingSeqs: [3] }, {}]),
-      latencies(),
-    );
+    const v = judge(settings(), rec, ledgerOf([{ delivered: 9, missing: 1, missingSeqs: [3] }, {}]), latencies());
     assert.equal(v.pass, false);
     assert.deepEqual(v.reasons, [
       "delivered 19 of 20 expected deliveries (95.000%, required >= 100.000%): 1 missing, 0 in flight",
@@ -109,7 +119,8 @@ describe("verdict", () => {
     assert.equal(
       judge(
         settings({ VERIFY_MIN_DELIVERED_RATIO: "0.95" }),
-        ledgerOf([{ delivered: 9, received: 9, missing: 1 }, {}]),
+        rec,
+        ledgerOf([{ delivered: 9, missing: 1 }, {}]),
         latencies(),
       ).pass,
       true,
@@ -117,26 +128,57 @@ describe("verdict", () => {
   });
 
   it("fails a void run whatever else holds, naming the reason", () => {
-    const v = judge(
-      settings({ VERIFY_MIN_DELIVERED_RATIO: "0" }),
-      ledgerOf([{ unknown: 1, received: 11 }, {}]),
-      latencies(),
-    );
-    assert.equal(v.void, true);
-    assert.equal(v.pass, false);
+    const v = judge(settings({ VERIFY_MIN_DELIVERED_RATIO: "0" }), rec, ledgerOf([{ unrecorded: 1 }, {}]), latencies());
+    assert.deepEqual({ outcome: v.outcome, void: v.void, pass: v.pass }, { outcome: "VOID", void: true, pass: false });
     assert.match(v.reasons[0], /^VOID run: destination 0: 1 receipt\(s\) for event ids this run never published$/);
+  });
+
+  it("calls a run without a recorded end in progress until its planned end + VERIFY_GRACE, then cut short or crashed", () => {
+    const running = judge(settings(), rec, ledgerOf([{ delivered: 9, missing: 1 }, {}], "in_progress"), latencies());
+    assert.deepEqual(
+      { outcome: running.outcome, headline: running.headline },
+      { outcome: "INCOMPLETE", headline: "INCOMPLETE (run in progress)" },
+    );
+    assert.equal(
+      running.reasons[0],
+      "run in progress: throughput has not recorded its end, and its planned end 2023-11-14T22:13:30.000Z + VERIFY_GRACE 30s has not passed; 1 undelivered event(s) counted as in flight",
+    );
+    // In progress, the undelivered event is in flight, not missing: the delivered check fails only on the ratio.
+    assert.match(running.reasons[1], /1 in flight/);
+    const crashed = judge(settings(), rec, ledgerOf([{}, {}], "no_end"), latencies());
+    assert.deepEqual(
+      { outcome: crashed.outcome, headline: crashed.headline, reasons: crashed.reasons },
+      {
+        outcome: "INCOMPLETE",
+        headline: "INCOMPLETE (cut short or crashed)",
+        reasons: [
+          "cut short or crashed: throughput never recorded its end, and its planned end 2023-11-14T22:13:30.000Z + VERIFY_GRACE 30s has passed",
+        ],
+      },
+    );
+  });
+
+  it("ranks outcomes VOID > INCOMPLETE > FAIL > PASS", () => {
+    const ok = (failsAs: Check["failsAs"], isOk: boolean): Check => ({ name: failsAs, ok: isOk, failsAs, detail: "" });
+    assert.equal(decide([ok("FAIL", false), ok("INCOMPLETE", false), ok("VOID", false)]).outcome, "VOID");
+    assert.equal(decide([ok("FAIL", false), ok("INCOMPLETE", false), ok("VOID", true)]).outcome, "INCOMPLETE");
+    assert.equal(decide([ok("FAIL", false), ok("INCOMPLETE", true), ok("VOID", true)]).outcome, "FAIL");
+    assert.equal(decide([ok("FAIL", true), ok("INCOMPLETE", true), ok("VOID", true)]).outcome, "PASS");
   });
 
   it("fails on bad signatures and when nothing was accepted", () => {
     const bad = ledgerOf([{}, {}]);
     bad.totals.signatures.bad = 2;
-    assert.deepEqual(judge(settings(), bad, latencies()).reasons, ["2 delivery attempt(s) carried a bad signature"]);
+    assert.deepEqual(judge(settings(), rec, bad, latencies()).reasons, [
+      "2 delivery attempt(s) carried a bad signature",
+    ]);
     assert.deepEqual(
       judge(
         settings(),
+        rec,
         ledgerOf([
-          { accepted: 0, delivered: 0, received: 0 },
-          { accepted: 0, delivered: 0, received: 0 },
+          { accepted: 0, delivered: 0 },
+          { accepted: 0, delivered: 0 },
         ]),
         latencies(),
       ).reasons,
@@ -147,6 +189,7 @@ describe("verdict", () => {
   it("applies opt-in latency limits, and fails a limit on a stage without samples", () => {
     const v = judge(
       settings({ VERIFY_MAX_E2E_P99_MS: "120", VERIFY_MAX_E2E_P50_MS: "40", VERIFY_MAX_QUEUE_P99_MS: "10" }),
+      rec,
       ledgerOf([{}, {}]),
       latencies(),
     );
@@ -269,7 +312,7 @@ describe("report and its text rendering", () => {
 
   it("renders a passing verdict with the ledger, latency and throughput", () => {
     const text = renderText(report(settings()));
-    assert.match(text, /^outpost-loadtest verify: run vrd\nVERDICT: PASS\n/);
+    assert.match(text, /^VERDICT: PASS\noutpost-loadtest verify: run vrd\n/);
     assert.match(text, /total: accepted 20 = delivered 20 \+ missing 0 \+ in flight 0/);
     assert.match(text, /e2e\s+100\s+50\.5\s+50\.1/);
     assert.match(text, /delivered \(first deliveries\): 20 in 3 s = 6\.7\/s \(peak 10\/s\)/);
@@ -278,9 +321,9 @@ describe("report and its text rendering", () => {
   });
 
   it("renders a void run loudly, with missing ids", () => {
-    const ledger = ledgerOf([{ unknown: 1, received: 10, delivered: 9, missing: 1, missingSeqs: [4] }, {}]);
+    const ledger = ledgerOf([{ unrecorded: 1, delivered: 9, missing: 1, missingSeqs: [4] }, {}]);
     const text = renderText(report(settings(), ledger));
-    assert.match(text, /VERDICT: FAIL \(VOID RUN\)/);
+    assert.match(text, /^VERDICT: VOID\n/);
     assert.match(text, /FAIL ledger: VOID run: destination 0: 1 receipt/);
     assert.match(text, /Missing \(never delivered, no injected fault\): 1\n {2}vrd_4@d0/);
   });
