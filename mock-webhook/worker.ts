@@ -29,7 +29,7 @@ async function connectRedis(url: string): Promise<NodeRedisPort> {
   client.on("error", (err: Error) => logThrottled("redis", `redis ${redactUrl(url)}: ${err.message}`));
   client.on("ready", () => log(`redis ${redactUrl(url)}: connected`));
   client.connect().catch(() => undefined);
-  return new NodeRedisPort(client);
+  return new NodeRedisPort(client, redactUrl(url));
 }
 
 // One HTTP server process: the only process with MOCK_WORKERS=1, else one of the cluster's workers.

@@ -1,7 +1,8 @@
 // k6 entry for verify: wiring only; the logic is src/verify (tested in Node).
 // setup() waits and computes the report once, the single iteration turns it into
-// gauges that the thresholds judge (exit 99 on a failed verdict), and
-// handleSummary prints the verdict and writes SUMMARY_JSON.
+// gauges that the thresholds judge (exit 99 on any outcome but PASS), and
+// handleSummary prints the verdict and writes SUMMARY_JSON. When verify cannot
+// run at all, setup aborts the test: exit 108 (src/verify/exit-codes.ts).
 import { sleep } from "k6";
 import exec from "k6/execution";
 import { Gauge } from "k6/metrics";
@@ -9,6 +10,7 @@ import { k6Clock } from "../adapters/k6/clock";
 import { K6RedisPort } from "../adapters/k6/redis";
 import { ConfigError } from "../src/config/env";
 import { readVerifySettings, type VerifySettings } from "../src/config/verify-settings";
+import { RedisUnavailableError } from "../src/runstate/redis-unavailable";
 import { RunStateStore } from "../src/runstate/store";
 import { renderText } from "../src/verify/render-text";
 import type { VerifyReport } from "../src/verify/report";
@@ -74,7 +76,11 @@ export async function setup(): Promise<VerifyReport> {
       },
     );
   } catch (err) {
-    if (err instanceof RunNotFoundError) exec.test.abort(err.message);
+    // Every way verify cannot run ends the test with exit 108 and one line;
+    // anything unexpected keeps its stack in the log first.
+    const known = err instanceof RunNotFoundError || err instanceof RedisUnavailableError;
+    if (!known) console.error(String((err as Error)?.stack ?? err));
+    exec.test.abort(known ? (err as Error).message : `verify could not run: ${(err as Error)?.message ?? String(err)}`);
     throw err;
   }
 }

@@ -1,31 +1,29 @@
 // Node entry for verify: the same src/verify logic as scenarios/verify.ts, for
-// tests and drivers that have no k6. Exit codes follow k6: 0 pass, 99 failed
-// verdict, 1 bad configuration or missing run.
+// tests and drivers that have no k6, with k6's exit codes (src/verify/exit-codes.ts):
+// 0 PASS, 99 FAIL, VOID or INCOMPLETE, 108 when verify cannot run.
 //   TEST_ID=... npx ts-node --transpile-only tools/verify.ts
 import { writeFileSync } from "node:fs";
 import { NodeRedisPort } from "../adapters/node/redis";
-import { ConfigError, redactUrl } from "../src/config/env";
+import { ConfigError } from "../src/config/env";
 import { readVerifySettings } from "../src/config/verify-settings";
+import { RedisUnavailableError } from "../src/runstate/redis-unavailable";
 import { RunStateStore } from "../src/runstate/store";
+import { EXIT_CANNOT_RUN, exitCodeFor } from "../src/verify/exit-codes";
 import { renderText } from "../src/verify/render-text";
 import { RunNotFoundError, runVerification } from "../src/verify/run-verification";
 
-export const EXIT_VERDICT_FAILED = 99;
-
 async function main(): Promise<number> {
   const settings = readVerifySettings(process.env);
-  const redis = await NodeRedisPort.connect(settings.redisUrl).catch((err: Error) => {
-    throw new ConfigError(`REDIS_URL=${redactUrl(settings.redisUrl)} is unreachable: ${err.message}`);
-  });
+  const redis = await NodeRedisPort.connect(settings.redisUrl);
   try {
     const store = new RunStateStore(redis, settings.testId, settings.runTtlSeconds);
     const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
     const report = await runVerification(store, settings, { now: () => Date.now() }, sleep);
     process.stdout.write(renderText(report));
     if (settings.summaryJson !== null) writeFileSync(settings.summaryJson, JSON.stringify(report, null, 2));
-    return report.verdict.pass ? 0 : EXIT_VERDICT_FAILED;
+    return exitCodeFor(report.outcome);
   } finally {
-    await redis.close();
+    await redis.close().catch(() => undefined);
   }
 }
 
@@ -33,8 +31,8 @@ main().then(
   (code) => process.exit(code),
   (err: unknown) => {
     // Expected failures are one line; anything else keeps its stack.
-    const known = err instanceof ConfigError || err instanceof RunNotFoundError;
+    const known = err instanceof ConfigError || err instanceof RunNotFoundError || err instanceof RedisUnavailableError;
     process.stderr.write(`verify: ${known ? (err as Error).message : String((err as Error)?.stack ?? err)}\n`);
-    process.exit(1);
+    process.exit(EXIT_CANNOT_RUN);
   },
 );

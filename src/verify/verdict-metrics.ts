@@ -30,6 +30,8 @@ export function verdictThresholds(
 const GAUGES: Record<string, (r: VerifyReport) => number> = {
   [PASS_METRIC]: (r) => (r.verdict.pass ? 1 : 0),
   verify_void: (r) => (r.verdict.void ? 1 : 0),
+  // Informational: verify_pass already fails an INCOMPLETE run.
+  verify_incomplete: (r) => (r.outcome === "INCOMPLETE" ? 1 : 0),
   verify_delivered_ratio: (r) => r.ledger.deliveredRatio ?? 0,
   verify_bad_signatures: (r) => r.ledger.totals.signatures.bad ?? 0,
   verify_accepted: (r) => r.ledger.totals.accepted,

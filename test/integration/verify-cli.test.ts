@@ -64,12 +64,12 @@ describe("tools/verify.ts as a process", () => {
     [
       "an unreachable Redis",
       { TEST_ID: "cli-ok", REDIS_URL: "redis://:hunter2@127.0.0.1:1" },
-      /^verify: REDIS_URL=redis:\/\/:?\*\*\*@127\.0\.0\.1:1 is unreachable/,
+      /^verify: REDIS_URL=redis:\/\/:?\*\*\*@127\.0\.0\.1:1 is unreachable .*: check REDIS_URL and that Redis runs\n$/,
     ],
   ] as const) {
-    it(`stops with exit 1 and one line on ${what}`, () => {
+    it(`stops with exit 108 and one line on ${what}`, () => {
       const r = verify({ REDIS_URL: live.server.url, ...env });
-      assert.equal(r.status, 1, r.stdout);
+      assert.equal(r.status, 108, r.stdout);
       assert.match(r.stderr, line);
       assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
     });
