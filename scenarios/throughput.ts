@@ -14,6 +14,7 @@ import { provisionRun } from "../src/publish/provision";
 import { type PublishDeps, publishEvent, type PublishRun, publishRunOf } from "../src/publish/publish-event";
 import { METRICS, throughputOptions } from "../src/publish/throughput-options";
 import { tenantId } from "../src/runstate/identity";
+import { scheduleCompletedBy } from "../src/runstate/record";
 import { RunStateStore } from "../src/runstate/store";
 import { PRESETS } from "./presets/index";
 
@@ -89,12 +90,21 @@ export default async function (data: SetupData): Promise<void> {
   if (outcome.routingMismatch) routingMismatch.add(1);
 }
 
+// k6 runs teardown after the last iteration, and also after Ctrl-C and
+// exec.test.abort (internal/execution/scheduler.go runs it with the global
+// context): the time tells whether the schedule was completed.
 export async function teardown(data: SetupData): Promise<void> {
   if (!loaded.ok || redis === null || !data?.run) return;
-  const store = new RunStateStore(redis, data.run.testId, loaded.settings.runTtlSeconds);
-  await store.markRunEnded(Date.now());
+  const run = data.run;
+  const store = new RunStateStore(redis, run.testId, loaded.settings.runTtlSeconds);
+  const now = Date.now();
+  const completed = scheduleCompletedBy(run, now);
+  await store.markRunEnded(now, completed);
   const counts = await store.counters(store.keys.publish);
+  const cut = completed
+    ? ""
+    : `, cut short ${((run.plannedEndMs - now) / 1000).toFixed(1)} s before its planned end (verify will say INCOMPLETE (cut short) unless VERIFY_ALLOW_PARTIAL=true)`;
   console.log(
-    `TEST_ID=${data.run.testId} ended; publish counts ${JSON.stringify(counts)}; now run verify with TEST_ID=${data.run.testId}`,
+    `TEST_ID=${run.testId} ended${cut}; publish counts ${JSON.stringify(counts)} of about ${run.plannedEvents} planned; now run verify with TEST_ID=${run.testId}`,
   );
 }

@@ -1,6 +1,6 @@
 import { STAGES, type Stage } from "../runstate/keys";
 import { type CommonSettings, readCommonSettings, readTestId } from "./common-settings";
-import { ConfigError, type Env, readDurationMs, readInt, readNumber, readString } from "./env";
+import { ConfigError, type Env, readBool, readDurationMs, readInt, readNumber, readString } from "./env";
 
 export const PERCENTILES = ["p50", "p90", "p95", "p99", "max"] as const;
 export type Percentile = (typeof PERCENTILES)[number];
@@ -26,6 +26,8 @@ export interface VerifySettings extends CommonSettings {
   summaryJson: string | null;
   minDeliveredRatio: number;
   latencyLimits: LatencyLimit[];
+  // Judge a run that stopped before its schedule's end on what it published.
+  allowPartial: boolean;
 }
 
 export function latencyLimitVariable(stage: Stage, percentile: Percentile): string {
@@ -66,5 +68,6 @@ export function readVerifySettings(env: Env): VerifySettings {
     summaryJson: summaryJson === "" ? null : summaryJson,
     minDeliveredRatio: readNumber(env, "VERIFY_MIN_DELIVERED_RATIO", 1, 0, 1),
     latencyLimits: readLatencyLimits(env),
+    allowPartial: readBool(env, "VERIFY_ALLOW_PARTIAL", false),
   };
 }

@@ -5,7 +5,7 @@ import type { RunRecord } from "../runstate/record";
 import type { RunStateStore, RunTiming } from "../runstate/store";
 
 // What each VU needs of the run record (setup hands it over; no secrets).
-export type PublishRun = RunTiming & Pick<RunRecord, "testId" | "topic" | "retry">;
+export type PublishRun = RunTiming & Pick<RunRecord, "testId" | "topic" | "retry" | "plannedEvents" | "plannedEndMs">;
 
 export function publishRunOf(r: RunRecord): PublishRun {
   return {
@@ -15,6 +15,8 @@ export function publishRunOf(r: RunRecord): PublishRun {
     warmupEndsAtMs: r.warmupEndsAtMs,
     topic: r.topic,
     retry: r.retry,
+    plannedEvents: r.plannedEvents,
+    plannedEndMs: r.plannedEndMs,
   };
 }
 

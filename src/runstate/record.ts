@@ -33,6 +33,14 @@ export interface RunRecord {
   destinations: RunDestination[];
 }
 
+// Whether a throughput stopping at nowMs ran its whole schedule. The load
+// starts right after setup wrote startedAtMs, so a run that reaches
+// plannedEndMs has published (or dropped) every scheduled iteration; a teardown
+// before it follows Ctrl-C or exec.test.abort (k6 runs teardown after both).
+export function scheduleCompletedBy(record: Pick<RunRecord, "plannedEndMs">, nowMs: number): boolean {
+  return nowMs >= record.plannedEndMs;
+}
+
 export function parseRunRecord(json: string): RunRecord {
   const r = JSON.parse(json) as RunRecord;
   if (r.version !== 2 || typeof r.testId !== "string" || !r.shape || !Array.isArray(r.destinations)) {

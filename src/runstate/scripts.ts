@@ -259,13 +259,16 @@ return cjson.encode({
 `,
 };
 
-// KEYS: end.  ARGV: ttl, ended-at ms. Several runners tear down: keep the latest.
+// KEYS: end.  ARGV: ttl, ended-at ms, schedule completed (1|0). Several
+// runners tear down: keep the latest end, count the teardowns and those that
+// stopped before the schedule's end (cutShort).
 export const RUN_END: Script = {
   name: "run_end",
   source: `${PRELUDE}
 local cur = redis.call('HGET', KEYS[1], 'endedAtMs')
 if (not cur) or tonumber(ARGV[2]) > tonumber(cur) then redis.call('HSET', KEYS[1], 'endedAtMs', ARGV[2]) end
 redis.call('HINCRBY', KEYS[1], 'teardowns', 1)
+if ARGV[3] == '0' then redis.call('HINCRBY', KEYS[1], 'cutShort', 1) end
 expire_nx(KEYS[1])
 return 1
 `,

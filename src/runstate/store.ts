@@ -72,6 +72,8 @@ export interface RunEnd {
   // Latest end any throughput teardown recorded; null: none recorded.
   endedAtMs: number | null;
   teardowns: number;
+  // Teardowns that ran before the schedule's planned end: the run was cut short.
+  cutShort: number;
 }
 
 // The run's ledger state at one instant (one server-side script).
@@ -157,7 +159,11 @@ function countsField(o: Json, name: string): Record<string, number> {
 }
 
 function runEndOf(h: Record<string, string | number>): RunEnd {
-  return { endedAtMs: h.endedAtMs ? Number(h.endedAtMs) : null, teardowns: Number(h.teardowns ?? 0) };
+  return {
+    endedAtMs: h.endedAtMs ? Number(h.endedAtMs) : null,
+    teardowns: Number(h.teardowns ?? 0),
+    cutShort: Number(h.cutShort ?? 0),
+  };
 }
 
 // Adds counter hashes (as read by RunStateStore.counters) field by field.
@@ -202,8 +208,14 @@ export class RunStateStore {
     return json === null ? null : parseRunRecord(String(json));
   }
 
-  async markRunEnded(endedAtMs: number): Promise<void> {
-    await this.scripts.run(RUN_END, [this.keys.end], [this.ttlSeconds, Math.round(endedAtMs)]);
+  // completedSchedule: false when throughput stopped before its schedule's end
+  // (Ctrl-C, exec.test.abort): verify then calls the run cut short.
+  async markRunEnded(endedAtMs: number, completedSchedule = true): Promise<void> {
+    await this.scripts.run(
+      RUN_END,
+      [this.keys.end],
+      [this.ttlSeconds, Math.round(endedAtMs), completedSchedule ? 1 : 0],
+    );
   }
 
   async runEnd(): Promise<RunEnd> {

@@ -98,6 +98,19 @@ function timelineRows(timeline: TimelinePoint[]): string[] {
   return [`Timeline (UTC, ${width} s per row):`, ...table(["from", "published", "delivered"], rows)];
 }
 
+// k6's arrival-rate executors may start one iteration more or fewer than the
+// schedule's area, so only a larger shortfall is worth a note.
+function publishedOfPlanned(r: VerifyReport): string {
+  const p = r.publish;
+  if (p.planned === 0) return "";
+  const why =
+    r.ledger.phase === "ended"
+      ? "iterations k6 dropped, see its dropped_iterations"
+      : "throughput stopped before its schedule's end";
+  const fewer = p.attempted < p.planned - 1 ? ` (fewer: ${why})` : "";
+  return `attempted ${p.attempted} of about ${p.planned} planned${fewer}; `;
+}
+
 export function renderText(r: VerifyReport): string {
   const v = r.verdict;
   const t = r.ledger.totals;
@@ -110,7 +123,7 @@ export function renderText(r: VerifyReport): string {
     `Run: ${run.shape.tenants} tenant(s) x ${run.shape.destinationsPerTenant} destination(s), topic ${run.topic}, retry ${run.retry ? "on" : "off"}; started ${iso(run.startedAtMs)}, ended ${iso(r.runEnd.endedAtMs)}; latency excludes events started before ${iso(run.warmupEndsAtMs)} (warm-up).`,
     waitLine(r),
     "",
-    `Publish: ${r.publish.planned > 0 ? `attempted ${r.publish.attempted} of about ${r.publish.planned} planned (fewer: iterations k6 dropped, see its dropped_iterations, or a run cut short); ` : ""}accepted ${r.publish.accepted}, duplicate ${r.publish.duplicate}, rejected (status) ${counts(r.publish.rejected)}, errors ${counts(r.publish.errors)}${Object.keys(r.publish.other).length ? `, other ${counts(r.publish.other)}` : ""}.`,
+    `Publish: ${publishedOfPlanned(r)}accepted ${r.publish.accepted}, duplicate ${r.publish.duplicate}, rejected (status) ${counts(r.publish.rejected)}, errors ${counts(r.publish.errors)}${Object.keys(r.publish.other).length ? `, other ${counts(r.publish.other)}` : ""}.`,
     `Ledger (each destination: accepted = delivered + missing + in flight; delivered ${r.ledger.deliveredRatio === null ? "-" : percentText(r.ledger.deliveredRatio)}):`,
     ...destinationTable(r.ledger.destinations),
     `  total: accepted ${t.accepted} = delivered ${t.delivered} + missing ${t.missing} + in flight ${t.inFlight}; duplicates ${t.duplicates}, unknown ${t.unknown}, delivered without publish ack ${t.deliveredUnacknowledged}${t.deliveredPublishUnrecorded > 0 ? `, delivered before their publish outcome was recorded ${t.deliveredPublishUnrecorded} (${r.ledger.phase === "in_progress" ? "the run is in progress" : "publishes interrupted"})` : ""}, attempts ${t.attempts}`,

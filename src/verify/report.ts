@@ -24,6 +24,7 @@ export interface VerifyReport {
     listMissing: number;
     minDeliveredRatio: number;
     latencyLimits: VerifySettings["latencyLimits"];
+    allowPartial: boolean;
   };
   run: ReturnType<typeof publicRunRecord>;
   runEnd: RunEnd;
@@ -48,7 +49,7 @@ export interface ReportParts {
 }
 
 export function buildReport(settings: VerifySettings, parts: ReportParts, nowMs: number): VerifyReport {
-  const verdict = judge(settings, parts.record, parts.ledger, parts.latency);
+  const verdict = judge(settings, parts);
   return {
     testId: parts.record.testId,
     outcome: verdict.outcome,
@@ -61,6 +62,7 @@ export function buildReport(settings: VerifySettings, parts: ReportParts, nowMs:
       listMissing: settings.listMissing,
       minDeliveredRatio: settings.minDeliveredRatio,
       latencyLimits: settings.latencyLimits,
+      allowPartial: settings.allowPartial,
     },
     run: publicRunRecord(parts.record),
     runEnd: parts.runEnd,

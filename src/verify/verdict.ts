@@ -1,8 +1,10 @@
 import { formatDuration } from "../config/env";
 import type { LatencyLimit, Percentile } from "../config/verify-settings";
 import type { RunRecord } from "../runstate/record";
+import type { RunEnd } from "../runstate/store";
 import type { StageLatencies, StageLatency } from "./latency";
 import type { Ledger } from "./ledger";
+import type { PublishCounters } from "./publish-counters";
 
 // The four outcomes, in precedence order: when several apply, the first wins.
 // VOID: the figures cannot be trusted. INCOMPLETE: the run is not (or was not)
@@ -35,6 +37,8 @@ export interface VerdictCriteria {
   minDeliveredRatio: number;
   latencyLimits: LatencyLimit[];
   graceMs: number;
+  // Judge a run that stopped early on what it published instead of calling it INCOMPLETE.
+  allowPartial: boolean;
 }
 
 const PERCENTILE_FIELD: Record<Percentile, keyof StageLatency> = {
@@ -58,11 +62,35 @@ export function percentText(ratio: number): string {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-function runCheck(record: RunRecord, ledger: Ledger, graceMs: number): Check {
-  const settles = `its planned end ${iso(record.plannedEndMs)} + VERIFY_GRACE ${formatDuration(graceMs)}`;
+function runCheck(criteria: VerdictCriteria, { record, runEnd, ledger, publish }: JudgedRun): Check {
+  const settles = `its planned end ${iso(record.plannedEndMs)} + VERIFY_GRACE ${formatDuration(criteria.graceMs)}`;
+  const published = `published ${publish.attempted} of about ${publish.planned} planned events`;
+  const partial = (label: string, detail: string): Check =>
+    criteria.allowPartial
+      ? {
+          name: "run",
+          ok: true,
+          failsAs: "INCOMPLETE",
+          detail: `${detail}; judged on what it published (VERIFY_ALLOW_PARTIAL=true)`,
+        }
+      : {
+          name: "run",
+          ok: false,
+          failsAs: "INCOMPLETE",
+          label,
+          detail: `${detail} (VERIFY_ALLOW_PARTIAL=true judges what it published)`,
+        };
   switch (ledger.phase) {
     case "ended":
       return { name: "run", ok: true, failsAs: "INCOMPLETE", detail: "throughput recorded the end of the run" };
+    case "cut_short": {
+      const end = runEnd.endedAtMs ?? record.plannedEndMs;
+      const early = ((record.plannedEndMs - end) / 1000).toFixed(1);
+      return partial(
+        "cut short",
+        `cut short: throughput stopped at ${iso(end)}, ${early} s before its planned end, and ${published}`,
+      );
+    }
     case "in_progress":
       return {
         name: "run",
@@ -72,13 +100,10 @@ function runCheck(record: RunRecord, ledger: Ledger, graceMs: number): Check {
         detail: `run in progress: throughput has not recorded its end, and ${settles} has not passed; ${ledger.totals.inFlight} undelivered event(s) counted as in flight`,
       };
     case "no_end":
-      return {
-        name: "run",
-        ok: false,
-        failsAs: "INCOMPLETE",
-        label: "cut short or crashed",
-        detail: `cut short or crashed: throughput never recorded its end, and ${settles} has passed`,
-      };
+      return partial(
+        "cut short or crashed",
+        `cut short or crashed: throughput never recorded its end, and ${settles} has passed; it ${published}`,
+      );
   }
 }
 
@@ -130,7 +155,17 @@ export function decide(checks: Check[]): Pick<Verdict, "outcome" | "headline"> {
 // Pass means: the ledger is trustworthy (not void), the run is over, enough was
 // delivered, no delivery carried a bad signature, and every opted-in latency
 // limit holds.
-export function judge(criteria: VerdictCriteria, record: RunRecord, ledger: Ledger, latency: StageLatencies): Verdict {
+// What a verdict is about: one snapshot of a run, turned into figures.
+export interface JudgedRun {
+  record: RunRecord;
+  runEnd: RunEnd;
+  ledger: Ledger;
+  publish: PublishCounters;
+  latency: StageLatencies;
+}
+
+export function judge(criteria: VerdictCriteria, run: JudgedRun): Verdict {
+  const { ledger, latency } = run;
   const bad = ledger.totals.signatures.bad ?? 0;
   const isVoid = ledger.voidReasons.length > 0;
   const checks: Check[] = [
@@ -140,7 +175,7 @@ export function judge(criteria: VerdictCriteria, record: RunRecord, ledger: Ledg
       failsAs: "VOID",
       detail: isVoid ? `VOID run: ${ledger.voidReasons.join("; ")}` : "ledger balanced and cross-checked",
     },
-    runCheck(record, ledger, criteria.graceMs),
+    runCheck(criteria, run),
     deliveredCheck(ledger, criteria.minDeliveredRatio),
     {
       name: "signatures",

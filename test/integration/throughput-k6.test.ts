@@ -6,11 +6,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { NodeRedisPort } from "../../adapters/node/redis";
 import { buildBundles } from "../support/bundle-build";
-import { type K6Result, k6Messages, k6UnderTest, runK6 } from "../support/k6";
+import { readVerifySettings } from "../../src/config/verify-settings";
+import { RunStateStore } from "../../src/runstate/store";
+import { renderText } from "../../src/verify/render-text";
+import type { VerifyReport } from "../../src/verify/report";
+import { runVerification } from "../../src/verify/run-verification";
+import { type K6Result, k6Messages, k6UnderTest, runK6, startK6 } from "../support/k6";
 import { type OutpostStandin, startOutpostStandin } from "../support/outpost-standin";
 import { connectRedis, freePort, type RedisServer, startRedis } from "../support/redis-server";
 
 const KEY = "admin-key-do-not-print";
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 // What throughput does on the pinned real k6 when its surroundings misbehave,
 // against a real redis-server and the Outpost stand-in.
@@ -58,6 +64,63 @@ describe("throughput on real k6 under real conditions", function () {
 
   const throughput = (env: Record<string, string>): Promise<K6Result> =>
     runK6(join(tmp, "throughput.js"), { cwd: tmp, env: settings(env) });
+
+  const publishedBy = (testId: string): number => outpost.published.filter((p) => p.id.startsWith(`${testId}_`)).length;
+
+  // verify in Node at once (nothing is delivered here: the stand-in delivers nothing).
+  const verifyNow = (testId: string, env: Record<string, string> = {}): Promise<VerifyReport> =>
+    runVerification(
+      new RunStateStore(redis, testId),
+      readVerifySettings({ TEST_ID: testId, REDIS_URL: redisServer.url, VERIFY_TIMEOUT: "0s", ...env }),
+      { now: () => Date.now() },
+      () => Promise.resolve(),
+    );
+
+  it("a run that completes its schedule is recorded as ended: no cut short, no 'fewer' note", async () => {
+    const r = await throughput({ TEST_ID: "full1", RATE: "25", DURATION: "2s" });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual((await new RunStateStore(redis, "full1").runEnd()).cutShort, 0);
+    const report = await verifyNow("full1");
+    assert.equal(report.verdict.checks.find((c) => c.name === "run")?.ok, true);
+    assert.ok(Math.abs(report.publish.attempted - 50) <= 1, `attempted ${report.publish.attempted}`);
+    assert.match(renderText(report), /Publish: attempted (49|50|51) of about 50 planned; accepted/);
+  });
+
+  it("Ctrl-C: teardown records the run as cut short, and verify says INCOMPLETE (cut short) naming published vs planned", async () => {
+    const testId = "cut1";
+    const run = startK6(join(tmp, "throughput.js"), {
+      cwd: tmp,
+      env: settings({ TEST_ID: testId, RATE: "20", DURATION: "20s" }),
+    });
+    const deadline = Date.now() + 30_000;
+    while (publishedBy(testId) < 20 && Date.now() < deadline) await sleep(100);
+    run.signal("SIGINT");
+    const r = await run.done;
+    assert.equal(r.code, 105, r.stderr);
+    assert.ok(
+      k6Messages(r.stderr, "info").some((l) =>
+        /^TEST_ID=cut1 ended, cut short 1\d\.\d s before its planned end/.test(l),
+      ),
+      r.stderr,
+    );
+    const store = new RunStateStore(redis, testId);
+    const end = await store.runEnd();
+    assert.deepEqual({ teardowns: end.teardowns, cutShort: end.cutShort }, { teardowns: 1, cutShort: 1 });
+
+    const report = await verifyNow(testId);
+    const attempted = report.publish.attempted;
+    assert.ok(attempted >= 20 && attempted < 400, `attempted ${attempted}`);
+    assert.equal(report.verdict.headline, "INCOMPLETE (cut short)");
+    assert.match(
+      report.verdict.reasons[0],
+      new RegExp(
+        `^cut short: throughput stopped at .*, 1\\d\\.\\d s before its planned end, and published ${attempted} of about 400 planned events`,
+      ),
+    );
+    // Judged on what it published: the stand-in delivers nothing, so FAIL, no longer INCOMPLETE.
+    const partial = await verifyNow(testId, { VERIFY_ALLOW_PARTIAL: "true" });
+    assert.equal(partial.outcome, "FAIL");
+  });
 
   describe("an unreachable dependency stops setup with one line naming its variable (exit 108)", () => {
     const cases: Array<[string, () => Promise<Record<string, string>>, RegExp]> = [

@@ -42,7 +42,7 @@ function cleanSnapshot(): RunSnapshot {
   return {
     recordPttlMs: 600_000,
     oldestPublishKeyPttlMs: 600_500,
-    runEnd: { endedAtMs: 1_700_000_010_000, teardowns: 1 },
+    runEnd: { endedAtMs: 1_700_000_010_000, teardowns: 1, cutShort: 0 },
     tenants: [
       { accepted: 50, rejected: 0 },
       { accepted: 49, rejected: 1 },
@@ -178,7 +178,7 @@ describe("ledger aggregation", () => {
 
   it("while the run is in progress, counts undelivered events as in flight and early receipts as not yet acknowledged", () => {
     const inputs = cleanSnapshot();
-    inputs.runEnd = { endedAtMs: null, teardowns: 0 };
+    inputs.runEnd = { endedAtMs: null, teardowns: 0, cutShort: 0 };
     // d0: 3 not delivered yet, 2 receipts whose publish ack is not recorded yet; d1: one retry pending.
     inputs.destinations[0] = dest(
       0,

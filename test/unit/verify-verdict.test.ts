@@ -1,15 +1,15 @@
 import { strict as assert } from "node:assert";
 import { readVerifySettings, type VerifySettings } from "../../src/config/verify-settings";
 import { emptyHistogram, type Histogram } from "../../src/runstate/histogram";
-import type { DestinationSnapshot, RunSnapshot } from "../../src/runstate/store";
+import type { DestinationSnapshot, RunEnd, RunSnapshot } from "../../src/runstate/store";
 import { type StageLatencies, stageLatency } from "../../src/verify/latency";
-import { buildLedger } from "../../src/verify/ledger";
+import { buildLedger, type Ledger } from "../../src/verify/ledger";
 import { publishCounters } from "../../src/verify/publish-counters";
 import { renderText } from "../../src/verify/render-text";
 import { buildReport, type VerifyReport } from "../../src/verify/report";
 import type { RunPhase } from "../../src/verify/run-status";
 import { buildTimeline, MAX_DENSE_TIMELINE_SECONDS, throughputOf } from "../../src/verify/throughput";
-import { type Check, decide, judge } from "../../src/verify/verdict";
+import { type Check, decide, type JudgedRun, judge } from "../../src/verify/verdict";
 import { verdictMetricNames, verdictMetricValues, verdictThresholds } from "../../src/verify/verdict-metrics";
 import { testRunRecord } from "../support/run-record";
 
@@ -22,6 +22,13 @@ interface Figures {
   missingSeqs?: number[];
   // Receipts without a publish outcome.
   unrecorded?: number;
+}
+
+// What throughput's teardown leaves for each phase; cut short 6 s before the planned end.
+function runEndFor(phase: RunPhase): RunEnd {
+  if (phase === "ended") return { endedAtMs: rec.startedAtMs + 60_000, teardowns: 1, cutShort: 0 };
+  if (phase === "cut_short") return { endedAtMs: rec.plannedEndMs - 6_000, teardowns: 1, cutShort: 1 };
+  return { endedAtMs: null, teardowns: 0, cutShort: 0 };
 }
 
 // One tenant, so every destination shares the first one's accepted count.
@@ -48,13 +55,18 @@ function ledgerOf(perDestination: Figures[], phase: RunPhase = "ended") {
   const snapshot: RunSnapshot = {
     recordPttlMs: 600_000,
     oldestPublishKeyPttlMs: 600_100,
-    runEnd: { endedAtMs: phase === "ended" ? rec.startedAtMs + 60_000 : null, teardowns: phase === "ended" ? 1 : 0 },
+    runEnd: runEndFor(phase),
     tenants: [{ accepted, rejected: 0 }],
     destinations,
     publish: { accepted },
     anomalies: {},
   };
   return buildLedger(rec, snapshot, { listCap: 20, maxAttempts: 11, phase });
+}
+
+// The run around a ledger: its end as the ledger's phase implies, 14 of 16 planned publishes attempted.
+function judged(ledger: Ledger, publish = publishCounters({ accepted: 10, "rejected:500": 4 }, 16)): JudgedRun {
+  return { record: rec, runEnd: runEndFor(ledger.phase), ledger, publish, latency: latencies() };
 }
 
 // e2e samples 1..100 ms, nothing else.
@@ -89,7 +101,7 @@ function report(settings: VerifySettings, ledger = ledgerOf([{}, {}])): VerifyRe
     settings,
     {
       record: rec,
-      runEnd: { endedAtMs: rec.startedAtMs + 60_000, teardowns: 1 },
+      runEnd: runEndFor("ended"),
       wait: { outcome: "complete", expected: 20, delivered: 20, waitedMs: 1200, polls: 2 },
       publish: publishCounters({ accepted: 10, duplicate: 1, "rejected:500": 2, "error:timeout": 1, dropped: 3 }, 16),
       ledger,
@@ -106,35 +118,31 @@ const settings = (env: Record<string, string> = {}): VerifySettings =>
 
 describe("verdict", () => {
   it("passes a complete, balanced run", () => {
-    const v = judge(settings(), rec, ledgerOf([{}, {}]), latencies());
+    const v = judge(settings(), judged(ledgerOf([{}, {}])));
     assert.deepEqual({ pass: v.pass, void: v.void, reasons: v.reasons }, { pass: true, void: false, reasons: [] });
   });
 
   it("fails below the delivered ratio and says how much is missing", () => {
-    const v = judge(settings(), rec, ledgerOf([{ delivered: 9, missing: 1, missingSeqs: [3] }, {}]), latencies());
+    const v = judge(settings(), judged(ledgerOf([{ delivered: 9, missing: 1, missingSeqs: [3] }, {}])));
     assert.equal(v.pass, false);
     assert.deepEqual(v.reasons, [
       "delivered 19 of 20 expected deliveries (95.000%, required >= 100.000%): 1 missing, 0 in flight",
     ]);
     assert.equal(
-      judge(
-        settings({ VERIFY_MIN_DELIVERED_RATIO: "0.95" }),
-        rec,
-        ledgerOf([{ delivered: 9, missing: 1 }, {}]),
-        latencies(),
-      ).pass,
+      judge(settings({ VERIFY_MIN_DELIVERED_RATIO: "0.95" }), judged(ledgerOf([{ delivered: 9, missing: 1 }, {}])))
+        .pass,
       true,
     );
   });
 
   it("fails a void run whatever else holds, naming the reason", () => {
-    const v = judge(settings({ VERIFY_MIN_DELIVERED_RATIO: "0" }), rec, ledgerOf([{ unrecorded: 1 }, {}]), latencies());
+    const v = judge(settings({ VERIFY_MIN_DELIVERED_RATIO: "0" }), judged(ledgerOf([{ unrecorded: 1 }, {}])));
     assert.deepEqual({ outcome: v.outcome, void: v.void, pass: v.pass }, { outcome: "VOID", void: true, pass: false });
     assert.match(v.reasons[0], /^VOID run: destination 0: 1 receipt\(s\) for event ids this run never published$/);
   });
 
   it("calls a run without a recorded end in progress until its planned end + VERIFY_GRACE, then cut short or crashed", () => {
-    const running = judge(settings(), rec, ledgerOf([{ delivered: 9, missing: 1 }, {}], "in_progress"), latencies());
+    const running = judge(settings(), judged(ledgerOf([{ delivered: 9, missing: 1 }, {}], "in_progress")));
     assert.deepEqual(
       { outcome: running.outcome, headline: running.headline },
       { outcome: "INCOMPLETE", headline: "INCOMPLETE (run in progress)" },
@@ -145,17 +153,40 @@ describe("verdict", () => {
     );
     // In progress, the undelivered event is in flight, not missing: the delivered check fails only on the ratio.
     assert.match(running.reasons[1], /1 in flight/);
-    const crashed = judge(settings(), rec, ledgerOf([{}, {}], "no_end"), latencies());
+    const crashed = judge(settings(), judged(ledgerOf([{}, {}], "no_end")));
     assert.deepEqual(
       { outcome: crashed.outcome, headline: crashed.headline, reasons: crashed.reasons },
       {
         outcome: "INCOMPLETE",
         headline: "INCOMPLETE (cut short or crashed)",
         reasons: [
-          "cut short or crashed: throughput never recorded its end, and its planned end 2023-11-14T22:13:30.000Z + VERIFY_GRACE 30s has passed",
+          "cut short or crashed: throughput never recorded its end, and its planned end 2023-11-14T22:13:30.000Z + VERIFY_GRACE 30s has passed; it published 14 of about 16 planned events (VERIFY_ALLOW_PARTIAL=true judges what it published)",
         ],
       },
     );
+  });
+
+  it("calls a run whose teardown came before the planned end cut short, naming published vs planned", () => {
+    const v = judge(settings(), judged(ledgerOf([{}, {}], "cut_short")));
+    assert.deepEqual(
+      { outcome: v.outcome, headline: v.headline, reasons: v.reasons },
+      {
+        outcome: "INCOMPLETE",
+        headline: "INCOMPLETE (cut short)",
+        reasons: [
+          "cut short: throughput stopped at 2023-11-14T22:13:24.000Z, 6.0 s before its planned end, and published 14 of about 16 planned events (VERIFY_ALLOW_PARTIAL=true judges what it published)",
+        ],
+      },
+    );
+    // VERIFY_ALLOW_PARTIAL judges what was published, whether the end was recorded or not.
+    for (const phase of ["cut_short", "no_end"] as const) {
+      const partial = judge(settings({ VERIFY_ALLOW_PARTIAL: "true" }), judged(ledgerOf([{}, {}], phase)));
+      assert.equal(partial.outcome, "PASS", partial.reasons.join("; "));
+      assert.match(partial.checks[1].detail, /; judged on what it published \(VERIFY_ALLOW_PARTIAL=true\)$/);
+    }
+    // A run still in progress is never judged early.
+    const running = judge(settings({ VERIFY_ALLOW_PARTIAL: "true" }), judged(ledgerOf([{}, {}], "in_progress")));
+    assert.equal(running.headline, "INCOMPLETE (run in progress)");
   });
 
   it("ranks outcomes VOID > INCOMPLETE > FAIL > PASS", () => {
@@ -169,18 +200,16 @@ describe("verdict", () => {
   it("fails on bad signatures and when nothing was accepted", () => {
     const bad = ledgerOf([{}, {}]);
     bad.totals.signatures.bad = 2;
-    assert.deepEqual(judge(settings(), rec, bad, latencies()).reasons, [
-      "2 delivery attempt(s) carried a bad signature",
-    ]);
+    assert.deepEqual(judge(settings(), judged(bad)).reasons, ["2 delivery attempt(s) carried a bad signature"]);
     assert.deepEqual(
       judge(
         settings(),
-        rec,
-        ledgerOf([
-          { accepted: 0, delivered: 0 },
-          { accepted: 0, delivered: 0 },
-        ]),
-        latencies(),
+        judged(
+          ledgerOf([
+            { accepted: 0, delivered: 0 },
+            { accepted: 0, delivered: 0 },
+          ]),
+        ),
       ).reasons,
       ["no publish was accepted: nothing to verify"],
     );
@@ -189,9 +218,7 @@ describe("verdict", () => {
   it("applies opt-in latency limits, and fails a limit on a stage without samples", () => {
     const v = judge(
       settings({ VERIFY_MAX_E2E_P99_MS: "120", VERIFY_MAX_E2E_P50_MS: "40", VERIFY_MAX_QUEUE_P99_MS: "10" }),
-      rec,
-      ledgerOf([{}, {}]),
-      latencies(),
+      judged(ledgerOf([{}, {}])),
     );
     assert.deepEqual(v.reasons, [
       "queue p99: no samples, limit 10 ms (VERIFY_MAX_QUEUE_P99_MS)",
@@ -318,6 +345,22 @@ describe("report and its text rendering", () => {
     assert.match(text, /delivered \(first deliveries\): 20 in 3 s = 6\.7\/s \(peak 10\/s\)/);
     assert.match(text, /Waited 1\.2 s, 2 poll\(s\): every expected delivery arrived/);
     assert.match(text, /Publish: attempted 14 of about 16 planned \(fewer: iterations k6 dropped/);
+  });
+
+  it("notes fewer publishes than planned only when there were fewer", () => {
+    const text = (attempted: number, phase: RunPhase): string =>
+      renderText({
+        ...report(settings()),
+        publish: publishCounters({ accepted: attempted }, 50),
+        ledger: ledgerOf([{}, {}], phase),
+      });
+    assert.match(text(51, "ended"), /Publish: attempted 51 of about 50 planned; accepted 51/);
+    assert.match(text(49, "ended"), /Publish: attempted 49 of about 50 planned; accepted/);
+    assert.match(text(40, "ended"), /attempted 40 of about 50 planned \(fewer: iterations k6 dropped, see/);
+    assert.match(
+      text(40, "cut_short"),
+      /attempted 40 of about 50 planned \(fewer: throughput stopped before its schedule's end\)/,
+    );
   });
 
   it("renders a void run loudly, with missing ids", () => {
