@@ -4,6 +4,7 @@ import { k6Clock } from "../adapters/k6/clock";
 import { K6HttpPort } from "../adapters/k6/http";
 import { K6RedisPort } from "../adapters/k6/redis";
 import { generateTestId } from "../src/config/common-settings";
+import { redactUrl } from "../src/config/env";
 import { settingsFromEnv } from "../src/config/presets";
 import { readThroughputSettings } from "../src/config/throughput-settings";
 import { OutpostClient } from "../src/outpost/client";
@@ -11,7 +12,15 @@ import { plannedEvents, scenarioForLoad } from "../src/publish/load-profile";
 import { createPayloadFactory } from "../src/publish/payload";
 import { preflight } from "../src/publish/preflight";
 import { provisionRun } from "../src/publish/provision";
-import { type PublishDeps, publishEvent, type PublishRun, publishRunOf } from "../src/publish/publish-event";
+import {
+  type EventOutcome,
+  type PublishDeps,
+  type PublishRun,
+  publishEvent,
+  publishRunOf,
+  RunStateWriteError,
+  runStateLostLine,
+} from "../src/publish/publish-event";
 import { METRICS, throughputOptions } from "../src/publish/throughput-options";
 import { tenantId } from "../src/runstate/identity";
 import { scheduleCompletedBy } from "../src/runstate/record";
@@ -52,7 +61,15 @@ export async function setup(): Promise<SetupData> {
   const testId = s.testId ?? generateTestId(Date.now(), Math.random);
   const outpost = new OutpostClient(http, s.outpostUrl, s.outpostApiKey, s.publishTimeoutMs);
   try {
-    await preflight(outpost, http, s.mockUrl, tenantId(testId, 0));
+    const warnings = await preflight({
+      outpost,
+      http,
+      mockUrl: s.mockUrl,
+      probeTenantId: tenantId(testId, 0),
+      redis,
+      redisUrl: s.redisUrl,
+    });
+    for (const w of warnings) console.warn(w);
     const store = new RunStateStore(redis, testId, s.runTtlSeconds);
     const { record, created } = await provisionRun({ outpost, store, clock: k6Clock }, s, testId);
     const how = created ? "provisioned" : "joined (already provisioned)";
@@ -79,10 +96,22 @@ function publishDeps(run: PublishRun): PublishDeps {
   };
 }
 
+// The first failed run-state write stops the test: the ledger could no longer
+// account for what Outpost accepts, so publishing on would only load Outpost.
+async function publishOrStop(d: PublishDeps, run: PublishRun, seq: number, t0Ms: number): Promise<EventOutcome> {
+  try {
+    return await publishEvent(d, run, seq, t0Ms);
+  } catch (err) {
+    if (err instanceof RunStateWriteError && loaded.ok)
+      return abort(runStateLostLine(err, redactUrl(loaded.settings.redisUrl)));
+    throw err;
+  }
+}
+
 export default async function (data: SetupData): Promise<void> {
   const t0Ms = k6Clock.now();
   deps ??= publishDeps(data.run);
-  const outcome = await publishEvent(deps, data.run, exec.scenario.iterationInTest, t0Ms);
+  const outcome = await publishOrStop(deps, data.run, exec.scenario.iterationInTest, t0Ms);
   latency.add(outcome.latencyMs, { verdict: outcome.verdict });
   if (outcome.verdict === "accepted") accepted.add(1);
   else if (outcome.verdict === "duplicate") duplicate.add(1);
@@ -99,8 +128,15 @@ export async function teardown(data: SetupData): Promise<void> {
   const store = new RunStateStore(redis, run.testId, loaded.settings.runTtlSeconds);
   const now = Date.now();
   const completed = scheduleCompletedBy(run, now);
-  await store.markRunEnded(now, completed);
-  const counts = await store.counters(store.keys.publish);
+  let counts: Record<string, number>;
+  try {
+    await store.markRunEnded(now, completed);
+    counts = await store.counters(store.keys.publish);
+  } catch (err) {
+    // After a run-state failure the test already stopped with its one line.
+    console.warn(`TEST_ID=${run.testId}: the run's end was not recorded: ${(err as Error)?.message ?? String(err)}`);
+    return;
+  }
   const cut = completed
     ? ""
     : `, cut short ${((run.plannedEndMs - now) / 1000).toFixed(1)} s before its planned end (verify will say INCOMPLETE (cut short) unless VERIFY_ALLOW_PARTIAL=true)`;

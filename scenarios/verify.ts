@@ -13,7 +13,7 @@ import { readVerifySettings, type VerifySettings } from "../src/config/verify-se
 import { RedisUnavailableError } from "../src/runstate/redis-unavailable";
 import { RunStateStore } from "../src/runstate/store";
 import { renderText } from "../src/verify/render-text";
-import type { VerifyReport } from "../src/verify/report";
+import type { VerifyResult } from "../src/verify/report";
 import { RunNotFoundError, runVerification } from "../src/verify/run-verification";
 import { verdictMetricNames, verdictMetricValues, verdictThresholds } from "../src/verify/verdict-metrics";
 
@@ -51,7 +51,7 @@ export const options = {
       }),
 };
 
-export async function setup(): Promise<VerifyReport> {
+export async function setup(): Promise<VerifyResult> {
   if (settings === null || store === null) {
     exec.test.abort("error" in loaded ? loaded.error : "no settings");
     throw new Error("aborted");
@@ -85,11 +85,11 @@ export async function setup(): Promise<VerifyReport> {
   }
 }
 
-export default function (report: VerifyReport): void {
+export default function (report: VerifyResult): void {
   for (const [name, value] of Object.entries(verdictMetricValues(report))) gauges.get(name)?.add(value);
 }
 
-export function handleSummary(data: { setup_data?: VerifyReport }): Record<string, string> {
+export function handleSummary(data: { setup_data?: VerifyResult }): Record<string, string> {
   const report = data.setup_data;
   if (report === undefined || settings === null) return { stdout: "verify: no report (setup did not finish)\n" };
   const out: Record<string, string> = { stdout: renderText(report) };

@@ -2,6 +2,7 @@ import type { OutpostClient } from "../outpost/client";
 import type { Clock } from "../ports";
 import { eventId, T0_METADATA_KEY, tenantId, tenantOfSeq } from "../runstate/identity";
 import type { RunRecord } from "../runstate/record";
+import { RedisUnavailableError } from "../runstate/redis-unavailable";
 import type { RunStateStore, RunTiming } from "../runstate/store";
 
 // What each VU needs of the run record (setup hands it over; no secrets).
@@ -39,6 +40,34 @@ export interface EventOutcome {
   routingMismatch: boolean;
 }
 
+// A write to the run state failed: from here on the ledger cannot account for
+// what Outpost accepted, so the run is void and must stop.
+export class RunStateWriteError extends Error {
+  constructor(
+    readonly eventId: string,
+    readonly reason: string,
+    // Redis could not be reached at all (the reason then names REDIS_URL).
+    readonly unavailable: boolean,
+  ) {
+    super(`recording the publish of ${eventId} failed: ${reason}`);
+    this.name = "RunStateWriteError";
+  }
+}
+
+// The one line throughput stops the test with.
+export function runStateLostLine(err: RunStateWriteError, shownRedisUrl: string): string {
+  const cause = err.unavailable ? err.reason : `REDIS_URL=${shownRedisUrl} refused the write (${err.reason})`;
+  return `run state lost: recording the publish of ${err.eventId} failed: ${cause}; this run is void, stopping the test (no further publish starts)`;
+}
+
+async function recording<T>(id: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    throw new RunStateWriteError(id, (err as Error)?.message ?? String(err), err instanceof RedisUnavailableError);
+  }
+}
+
 // A short, bounded name for a transport failure (it becomes a Redis hash field).
 export function errorKind(error: string): string {
   if (/timeout|timed out|ETIMEDOUT|aborted/i.test(error)) return "timeout";
@@ -56,8 +85,9 @@ export async function publishEvent(
   seq: number,
   t0Ms: number,
 ): Promise<EventOutcome> {
+  const id = eventId(run.testId, seq);
   const res = await deps.outpost.publish({
-    id: eventId(run.testId, seq),
+    id,
     tenantId: tenantId(run.testId, tenantOfSeq(run.shape, seq)),
     topic: run.topic,
     eligibleForRetry: run.retry,
@@ -67,10 +97,10 @@ export async function publishEvent(
   const t2Ms = deps.clock.now();
   const latencyMs = t2Ms - t0Ms;
   if (res.kind === "accepted") {
-    await deps.store.recordPublishAccepted(run, { seq, t0Ms, t2Ms });
+    await recording(id, () => deps.store.recordPublishAccepted(run, { seq, t0Ms, t2Ms }));
     const routingMismatch =
       res.destinationIds === null || res.destinationIds.length !== run.shape.destinationsPerTenant;
-    if (routingMismatch) await deps.store.countPublish("routing_mismatch");
+    if (routingMismatch) await recording(id, () => deps.store.countPublish("routing_mismatch"));
     return { verdict: "accepted", latencyMs, routingMismatch };
   }
   const reason =
@@ -79,6 +109,6 @@ export async function publishEvent(
       : res.kind === "rejected"
         ? `rejected:${res.status}`
         : `error:${errorKind(res.error)}`;
-  await deps.store.recordPublishNotAccepted(run, seq, reason);
+  await recording(id, () => deps.store.recordPublishNotAccepted(run, seq, reason));
   return { verdict: res.kind, reason, latencyMs, routingMismatch: false };
 }

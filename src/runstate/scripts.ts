@@ -169,19 +169,23 @@ local function pttl(k)
   if t == -2 then return nil end
   return t
 end
--- The shortest remaining TTL of the keys throughput writes: the oldest of them.
-local oldest_publish_key_pttl = pttl(pub)
+-- The shortest remaining TTL of the keys throughput writes (pub, acc:*, rej:*):
+-- every key gets its TTL when created, so that is the oldest of them.
+local oldest_publish_key_pttl = nil
+local function consider(k)
+  local left = pttl(k)
+  if left and left >= 0 and ((not oldest_publish_key_pttl) or left < oldest_publish_key_pttl) then
+    oldest_publish_key_pttl = left
+  end
+end
+consider(pub)
 
 local out_tenants, out_destinations = {}, {}
 for t = 0, tenants - 1 do
   local acc = KEYS[first_tenant_key + 2 * t]
   local rej = KEYS[first_tenant_key + 2 * t + 1]
-  for _, k in ipairs({acc, rej}) do
-    local left = pttl(k)
-    if left and left >= 0 and ((not oldest_publish_key_pttl) or left < oldest_publish_key_pttl) then
-      oldest_publish_key_pttl = left
-    end
-  end
+  consider(acc)
+  consider(rej)
   out_tenants[t + 1] = {accepted = redis.call('BITCOUNT', acc), rejected = redis.call('BITCOUNT', rej)}
   for j = 0, per - 1 do
     local d = t * per + j

@@ -203,6 +203,26 @@ export class RunStateStore {
     return { record: existing, created: false };
   }
 
+  // Keys that only exist once a run record did (throughput writes them after
+  // setup, the mock only for a run it found): found without a record, the
+  // run's state was lost rather than never written. Named by their role.
+  async keysWithoutRecord(): Promise<string[]> {
+    const k = this.keys;
+    const roles: Array<[string, string]> = [
+      ["publish counters", k.publish],
+      ["run end", k.end],
+      ["accepted bitmap of tenant 0", k.accepted(0)],
+      ["rejected bitmap of tenant 0", k.rejected(0)],
+      ["publish latency", k.latency()],
+      ["publish timeline", k.timeline("publish")],
+      ["receipts of destination 0", k.receipts(0)],
+      ["counters of destination 0", k.destination(0)],
+    ];
+    const found: string[] = [];
+    for (const [role, key] of roles) if (Number(await this.redis.command(["EXISTS", key])) === 1) found.push(role);
+    return found;
+  }
+
   async loadRunRecord(): Promise<RunRecord | null> {
     const json = await this.redis.command(["GET", this.keys.record]);
     return json === null ? null : parseRunRecord(String(json));

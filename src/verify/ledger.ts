@@ -78,7 +78,11 @@ const sum = (xs: Iterable<number>): number => {
 
 // A lost write shows as a counter that disagrees with the bitmap written in the
 // same script: Redis restarted without the last writes, or evicted or expired keys.
-const LOST = "run state lost (Redis restarted without persistence, or evicted or expired keys)";
+export const RUN_STATE_LOST = "run state lost";
+const LOST = `${RUN_STATE_LOST} (Redis restarted without persistence, or evicted or expired keys)`;
+// The record is written in setup before any other key of the run; one that is
+// younger than them by more than this was written again after being lost.
+const RECORD_AGE_SLACK_MS = 1000;
 
 function row(
   record: RunRecord,
@@ -176,6 +180,11 @@ export function buildLedger(record: RunRecord, snap: RunSnapshot, opts: LedgerOp
     addCounts(totals.signatures, r.signatures);
   }
 
+  const { recordPttlMs: recordLeft, oldestPublishKeyPttlMs: oldestLeft } = snap;
+  if (recordLeft !== null && recordLeft >= 0 && oldestLeft !== null && recordLeft - oldestLeft > RECORD_AGE_SLACK_MS)
+    voidReasons.push(
+      `${RUN_STATE_LOST}: the run record is ${((recordLeft - oldestLeft) / 1000).toFixed(1)} s younger than the run's oldest keys, so it was written again after the original was lost (Redis restarted without persistence, or evicted it)`,
+    );
   if (rows.length !== record.destinations.length)
     voidReasons.push(`ledger covers ${rows.length} of ${record.destinations.length} destinations`);
   const acceptedBits = sum(snap.tenants.map((t) => t.accepted));

@@ -2,7 +2,8 @@ import { EXHAUSTED_SPLIT_LIMIT } from "../runstate/scripts";
 import { STAGES } from "../runstate/keys";
 import { formatDuration } from "../config/env";
 import type { DestinationRow, UndeliveredEvent } from "./ledger";
-import type { VerifyReport } from "./report";
+import { renderLostRun } from "./lost-run";
+import { isLostRun, type VerifyReport, type VerifyResult } from "./report";
 import type { Rate, TimelinePoint } from "./throughput";
 import { percentText } from "./verdict";
 
@@ -111,7 +112,9 @@ function publishedOfPlanned(r: VerifyReport): string {
   return `attempted ${p.attempted} of about ${p.planned} planned${fewer}; `;
 }
 
-export function renderText(r: VerifyReport): string {
+export function renderText(result: VerifyResult): string {
+  if (isLostRun(result)) return renderLostRun(result);
+  const r = result;
   const v = r.verdict;
   const t = r.ledger.totals;
   const run = r.run;

@@ -4,6 +4,7 @@ import { publicRunRecord, type RunRecord } from "../runstate/record";
 import type { RunEnd } from "../runstate/store";
 import { LATENCY_PRECISION, type StageLatencies } from "./latency";
 import type { Ledger } from "./ledger";
+import type { LostRunReport } from "./lost-run";
 import type { PublishCounters } from "./publish-counters";
 import type { Throughput, TimelinePoint } from "./throughput";
 import { judge, type Outcome, type Verdict } from "./verdict";
@@ -35,6 +36,13 @@ export interface VerifyReport {
   throughput: Throughput;
   timeline: TimelinePoint[];
   verdict: Verdict;
+}
+
+// What verify produces: a full report, or VOID for a run whose record was lost.
+export type VerifyResult = VerifyReport | LostRunReport;
+
+export function isLostRun(r: VerifyResult): r is LostRunReport {
+  return "runStateLost" in r;
 }
 
 export interface ReportParts {

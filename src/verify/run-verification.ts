@@ -4,7 +4,8 @@ import type { RunStateStore } from "../runstate/store";
 import { readStageLatencies } from "./latency";
 import { buildLedger } from "./ledger";
 import { publishCounters } from "./publish-counters";
-import { buildReport, type VerifyReport } from "./report";
+import { lostRunReport } from "./lost-run";
+import { buildReport, type VerifyResult } from "./report";
 import { runPhase } from "./run-status";
 import { readTimeline, throughputOf } from "./throughput";
 import { type Sleep, waitForDeliveries, type WaitOptions } from "./wait-for-deliveries";
@@ -25,9 +26,13 @@ export async function runVerification(
   clock: Clock,
   sleep: Sleep,
   onPoll?: WaitOptions["onPoll"],
-): Promise<VerifyReport> {
+): Promise<VerifyResult> {
   const record = await store.loadRunRecord();
-  if (record === null) throw new RunNotFoundError(settings.testId);
+  if (record === null) {
+    const keysFound = await store.keysWithoutRecord();
+    if (keysFound.length === 0) throw new RunNotFoundError(settings.testId);
+    return lostRunReport(settings.testId, keysFound, clock.now());
+  }
   const wait = await waitForDeliveries(store, record, { ...settings, onPoll }, clock, sleep);
   // With RETRY off Outpost makes one attempt, so every faulted undelivered event has used up its attempts.
   const maxAttempts = record.retry ? settings.outpostMaxAttempts : 1;

@@ -1,6 +1,6 @@
 import { PERCENTILES, type VerifySettings } from "../config/verify-settings";
 import { STAGES } from "../runstate/keys";
-import type { VerifyReport } from "./report";
+import { isLostRun, type VerifyReport, type VerifyResult } from "./report";
 import { latencyValue } from "./verdict";
 
 // The verdict as gauge values and k6 threshold expressions, so k6 itself
@@ -43,8 +43,11 @@ const GAUGES: Record<string, (r: VerifyReport) => number> = {
   verify_delivered_per_second: (r) => r.throughput.delivered?.perSecond ?? 0,
 };
 
-// Latency gauges are left out for stages without samples.
-export function verdictMetricValues(r: VerifyReport): Record<string, number> {
+// Latency gauges are left out for stages without samples; a lost run has
+// nothing to count, only its verdict.
+export function verdictMetricValues(result: VerifyResult): Record<string, number> {
+  if (isLostRun(result)) return { [PASS_METRIC]: 0, verify_void: 1, verify_incomplete: 0 };
+  const r = result;
   const values: Record<string, number> = {};
   for (const [name, read] of Object.entries(GAUGES)) values[name] = read(r);
   for (const stage of STAGES) {

@@ -3,7 +3,7 @@ import type { LatencyLimit, Percentile } from "../config/verify-settings";
 import type { RunRecord } from "../runstate/record";
 import type { RunEnd } from "../runstate/store";
 import type { StageLatencies, StageLatency } from "./latency";
-import type { Ledger } from "./ledger";
+import { type Ledger, RUN_STATE_LOST } from "./ledger";
 import type { PublishCounters } from "./publish-counters";
 
 // The four outcomes, in precedence order: when several apply, the first wins.
@@ -173,6 +173,9 @@ export function judge(criteria: VerdictCriteria, run: JudgedRun): Verdict {
       name: "ledger",
       ok: !isVoid,
       failsAs: "VOID",
+      ...(ledger.voidReasons.some((r) => r.startsWith(RUN_STATE_LOST) || r.includes(`: ${RUN_STATE_LOST}`))
+        ? { label: RUN_STATE_LOST }
+        : {}),
       detail: isVoid ? `VOID run: ${ledger.voidReasons.join("; ")}` : "ledger balanced and cross-checked",
     },
     runCheck(criteria, run),

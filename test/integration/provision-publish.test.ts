@@ -1,4 +1,7 @@
 import { strict as assert } from "node:assert";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { NodeHttpPort } from "../../adapters/node/http";
 import { ConfigError, type Env } from "../../src/config/env";
 import { readThroughputSettings, type ThroughputSettings } from "../../src/config/throughput-settings";
@@ -16,9 +19,10 @@ import {
 import type { Clock } from "../../src/ports";
 import { eventId, tenantId, tenantOfSeq } from "../../src/runstate/identity";
 import type { RunRecord } from "../../src/runstate/record";
+import { assessRunStateRedis } from "../../src/runstate/redis-fitness";
 import { RunStateStore } from "../../src/runstate/store";
 import { type OutpostFake, startOutpostFake } from "../support/outpost-fake";
-import { freePort, withRedis } from "../support/redis-server";
+import { connectRedis, freePort, startRedis, withRedis } from "../support/redis-server";
 
 const KEY = "admin-key-do-not-print";
 
@@ -130,10 +134,45 @@ describe("throughput provisioning and publishing against a real redis-server", (
 
   it("preflight fails on an unreachable mock before any load", async () => {
     const client = new OutpostClient(http, outpost.url, KEY);
+    const targets = { outpost: client, http, probeTenantId: "x", redis: live.redis, redisUrl: live.server.url };
     await assert.rejects(
-      preflight(client, http, `http://127.0.0.1:${await freePort()}`, "x"),
+      preflight({ ...targets, mockUrl: `http://127.0.0.1:${await freePort()}` }),
       /mock webhook at .* is not healthy .*check MOCK_URL/,
     );
+  });
+
+  it("refuses a run-state Redis that may evict keys, and warns about one without persistence", async () => {
+    const server = await startRedis();
+    const redis = await connectRedis(server);
+    const dir = mkdtempSync(join(tmpdir(), "olt-aof-"));
+    const aofServer = await startRedis(["--dir", dir, "--appendonly", "yes"]);
+    const aofRedis = await connectRedis(aofServer);
+    const shown = `redis://***@127.0.0.1:${server.port}`;
+    try {
+      // The test servers run with --save "" --appendonly no.
+      assert.deepEqual(await assessRunStateRedis(redis, shown), {
+        refusal: null,
+        warning: `REDIS_URL=${shown} has no persistence (appendonly no, no RDB save points): a Redis restart during or after the run loses its state and voids it; run the run-state Redis with appendonly yes`,
+      });
+      await redis.command(["CONFIG", "SET", "save", "3600 1"]);
+      assert.deepEqual(await assessRunStateRedis(redis, shown), { refusal: null, warning: null });
+      await redis.command(["CONFIG", "SET", "save", ""]);
+      assert.deepEqual(await assessRunStateRedis(aofRedis, shown), { refusal: null, warning: null });
+      // A policy alone evicts nothing while maxmemory is 0.
+      await redis.command(["CONFIG", "SET", "maxmemory-policy", "volatile-lru"]);
+      assert.equal((await assessRunStateRedis(redis, shown)).refusal, null);
+      await redis.command(["CONFIG", "SET", "maxmemory", "104857600"]);
+      assert.equal(
+        (await assessRunStateRedis(redis, shown)).refusal,
+        `REDIS_URL=${shown} may evict this run's keys (maxmemory 104857600 bytes, maxmemory-policy volatile-lru), which would void the run: use a Redis with maxmemory-policy noeviction (or maxmemory 0) for the run state`,
+      );
+    } finally {
+      await redis.close();
+      await server.stop();
+      await aofRedis.close();
+      await aofServer.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("publishes with the run's ids and records accepted, rejected, duplicate and routing mismatches", async () => {

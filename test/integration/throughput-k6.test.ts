@@ -10,7 +10,7 @@ import { readVerifySettings } from "../../src/config/verify-settings";
 import { RunStateStore } from "../../src/runstate/store";
 import { renderText } from "../../src/verify/render-text";
 import type { VerifyReport } from "../../src/verify/report";
-import { runVerification } from "../../src/verify/run-verification";
+import { verifiedReport as runVerification } from "../support/verify-result";
 import { type K6Result, k6Messages, k6UnderTest, runK6, startK6 } from "../support/k6";
 import { type OutpostStandin, startOutpostStandin } from "../support/outpost-standin";
 import { connectRedis, freePort, type RedisServer, startRedis } from "../support/redis-server";
@@ -120,6 +120,52 @@ describe("throughput on real k6 under real conditions", function () {
     // Judged on what it published: the stand-in delivers nothing, so FAIL, no longer INCOMPLETE.
     const partial = await verifyNow(testId, { VERIFY_ALLOW_PARTIAL: "true" });
     assert.equal(partial.outcome, "FAIL");
+  });
+
+  it("a run-state Redis lost mid-run stops the test at the first failed write: one line naming REDIS_URL, run void (exit 108)", async () => {
+    const testId = "lost1";
+    const own = await startRedis();
+    const run = startK6(join(tmp, "throughput.js"), {
+      cwd: tmp,
+      env: settings({ TEST_ID: testId, RATE: "50", DURATION: "20s", REDIS_URL: own.url }),
+    });
+    const deadline = Date.now() + 30_000;
+    while (publishedBy(testId) < 30 && Date.now() < deadline) await sleep(50);
+    await own.stop();
+    const atLoss = publishedBy(testId);
+    const r = await run.done;
+    assert.equal(r.code, 108, r.stderr);
+    const errors = k6Messages(r.stderr, "error");
+    assert.equal(errors.length, 1, errors.join("\n"));
+    assert.match(
+      errors[0],
+      new RegExp(
+        `^test aborted: run state lost: recording the publish of lost1_\\d+ failed: REDIS_URL=redis://127\\.0\\.0\\.1:${own.port} is unreachable \\(.*\\): check REDIS_URL and that Redis runs; this run is void, stopping the test \\(no further publish starts\\)( at abort \\(.*\\))?$`,
+      ),
+    );
+    assert.ok(!r.stderr.includes("Uncaught"), r.stderr);
+    // Only publishes already under way when Redis went away follow; not the 20 s schedule.
+    assert.ok(publishedBy(testId) - atLoss < 20, `${publishedBy(testId) - atLoss} publishes after the loss`);
+  });
+
+  it("setup refuses a run-state Redis that may evict keys (exit 108) and warns about one without persistence", async () => {
+    const evicting = await startRedis(["--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru"]);
+    try {
+      const r = await throughput({ TEST_ID: "evict1", REDIS_URL: evicting.url });
+      assert.equal(r.code, 108, r.stderr);
+      assert.deepEqual(k6Messages(r.stderr, "error"), [
+        `test aborted: setup failed for TEST_ID=evict1: REDIS_URL=redis://127.0.0.1:${evicting.port} may evict this run's keys (maxmemory 67108864 bytes, maxmemory-policy allkeys-lru), which would void the run: use a Redis with maxmemory-policy noeviction (or maxmemory 0) for the run state`,
+      ]);
+      assert.equal(publishedBy("evict1"), 0);
+    } finally {
+      await evicting.stop();
+    }
+    // The shared test Redis runs without persistence: the run goes ahead with one warning.
+    const ok = await throughput({ TEST_ID: "nopersist1" });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.deepEqual(k6Messages(ok.stderr, "warning"), [
+      `REDIS_URL=${redisServer.url} has no persistence (appendonly no, no RDB save points): a Redis restart during or after the run loses its state and voids it; run the run-state Redis with appendonly yes`,
+    ]);
   });
 
   describe("an unreachable dependency stops setup with one line naming its variable (exit 108)", () => {

@@ -4,7 +4,7 @@ import { destinationIndexes, tenantOfSeq } from "../../src/runstate/identity";
 import type { RunRecord } from "../../src/runstate/record";
 import { RunStateStore } from "../../src/runstate/store";
 import type { VerifyReport } from "../../src/verify/report";
-import { runVerification } from "../../src/verify/run-verification";
+import { verifiedReport as runVerification } from "../support/verify-result";
 import { connectRedis, withRedis } from "../support/redis-server";
 import { testRunRecord } from "../support/run-record";
 

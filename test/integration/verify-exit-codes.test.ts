@@ -51,6 +51,12 @@ describe("verify outcomes and exit codes, on real k6 and in Node", function () {
       await publishAndDeliver(store, rec, 20, { skip: (seq, d) => testId === "x-fail" && seq === 3 && d === 1 });
       await extra(store);
     }
+    // The record was lost while the run's keys remain.
+    const lost = testRunRecord("x-lost", 1, 2);
+    const lostStore = new RunStateStore(live.redis, "x-lost");
+    await lostStore.createRunRecord(lost);
+    await publishAndDeliver(lostStore, lost, 20);
+    await live.redis.command(["DEL", lostStore.keys.record]);
     // Still publishing: started now, planned to end in ten minutes, no end recorded.
     const open = testRunRecord("x-open", 1, 2, { startedAtMs: now, warmupEndsAtMs: now, plannedEndMs: now + 600_000 });
     const openStore = new RunStateStore(live.redis, "x-open");
@@ -114,6 +120,7 @@ describe("verify outcomes and exit codes, on real k6 and in Node", function () {
     ["a complete run", "x-pass", "PASS", /^VERDICT: PASS\n/],
     ["a lost delivery", "x-fail", "FAIL", /^VERDICT: FAIL\n/],
     ["an unknown receipt", "x-void", "VOID", /^VERDICT: VOID\n/],
+    ["a run whose record was lost", "x-lost", "VOID", /^VERDICT: VOID \(run state lost\)\n/],
     ["a run still publishing", "x-open", "INCOMPLETE", /^VERDICT: INCOMPLETE \(run in progress\)\n/],
   ];
   for (const [what, testId, outcome, firstLine] of verdicts) {

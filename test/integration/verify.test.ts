@@ -5,7 +5,10 @@ import { RELATIVE_PRECISION } from "../../src/runstate/histogram";
 import type { RunRecord } from "../../src/runstate/record";
 import { RunStateStore } from "../../src/runstate/store";
 import type { VerifyReport } from "../../src/verify/report";
-import { RunNotFoundError, runVerification } from "../../src/verify/run-verification";
+import { renderText } from "../../src/verify/render-text";
+import { isLostRun } from "../../src/verify/report";
+import { RunNotFoundError, runVerification as runVerificationAnyOutcome } from "../../src/verify/run-verification";
+import { verifiedReport as runVerification } from "../support/verify-result";
 import type { Sleep } from "../../src/verify/wait-for-deliveries";
 import { withRedis } from "../support/redis-server";
 import { testRunRecord } from "../support/run-record";
@@ -333,6 +336,60 @@ describe("verify against a real redis-server", () => {
       assert.equal(r.wait.outcome, "complete");
       assert.ok(r.wait.waitedMs >= 200 && r.wait.waitedMs < 2000, `waited ${r.wait.waitedMs} ms`);
       assert.equal(r.verdict.pass, true, r.verdict.reasons.join("; "));
+    });
+  });
+
+  describe("lost run state", () => {
+    const sleepless = simulatedTime(0);
+    const verifyLost = (rec: RunRecord) =>
+      runVerificationAnyOutcome(
+        new RunStateStore(live.redis, rec.testId),
+        settingsFor(rec),
+        sleepless.clock,
+        sleepless.sleep,
+      );
+
+    it("tells a run whose record is gone while its keys remain (VOID, run state lost) from no run at all", async () => {
+      const rec = testRunRecord("lost-rec", 2, 1);
+      const store = await create(rec);
+      await publishAndDeliver(store, rec, 10);
+      await live.redis.command(["DEL", store.keys.record]);
+      const r = await verifyLost(rec);
+      assert.ok(isLostRun(r));
+      assert.deepEqual(
+        { outcome: r.outcome, headline: r.verdict.headline },
+        { outcome: "VOID", headline: "VOID (run state lost)" },
+      );
+      assert.equal(
+        r.verdict.reasons[0],
+        "VOID run: run state lost: no run record for TEST_ID=lost-rec, but the run's publish counters, run end, accepted bitmap of tenant 0, publish latency, publish timeline, receipts of destination 0, counters of destination 0 remain, so the record was lost (it expired after RUN_TTL, was evicted, or Redis restarted without persistence)",
+      );
+      assert.match(renderText(r), /^VERDICT: VOID \(run state lost\)\n/);
+    });
+
+    it("is VOID when the record is younger than the run's keys: it was written again after being lost", async () => {
+      const rec = testRunRecord("lost-young", 1, 1);
+      const store = await create(rec);
+      await publishAndDeliver(store, rec, 10);
+      // As if the original record had been lost and a later setup wrote it again 5 s later.
+      await live.redis.command(["PEXPIRE", store.keys.publish, 604_800_000 - 5000]);
+      await live.redis.command(["PEXPIRE", store.keys.accepted(0), 604_800_000 - 5000]);
+      const r = await runVerification(store, settingsFor(rec), sleepless.clock, sleepless.sleep);
+      assert.equal(r.verdict.headline, "VOID (run state lost)");
+      assert.match(
+        r.ledger.voidReasons[0],
+        /^run state lost: the run record is [45]\.\d s younger than the run's oldest keys/,
+      );
+    });
+
+    it("is VOID when counters fell behind the bitmaps", async () => {
+      const rec = testRunRecord("lost-counter", 1, 1);
+      const store = await create(rec);
+      await publishAndDeliver(store, rec, 10);
+      await live.redis.command(["HINCRBY", store.keys.publish, "accepted", -3]);
+      const r = await runVerification(store, settingsFor(rec), sleepless.clock, sleepless.sleep);
+      assert.equal(r.verdict.headline, "VOID (run state lost)");
+      assert.match(r.ledger.voidReasons[0], /^run state lost \(.*\): publish counter accepted=7 != 10 accepted bits$/);
     });
   });
 

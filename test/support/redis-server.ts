@@ -34,12 +34,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startRedis(): Promise<RedisServer> {
+// extraArgs override the defaults (redis-server keeps the last value of an option).
+export async function startRedis(extraArgs: string[] = []): Promise<RedisServer> {
   const port = await freePort();
   const bin = process.env.REDIS_SERVER_BIN ?? "redis-server";
   const child: ChildProcess = spawn(
     bin,
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...extraArgs],
     { stdio: "ignore" },
   );
   let exited = false;
