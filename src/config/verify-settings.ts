@@ -28,6 +28,8 @@ export interface VerifySettings extends CommonSettings {
   latencyLimits: LatencyLimit[];
   // Judge a run that stopped before its schedule's end on what it published.
   allowPartial: boolean;
+  // Publishes Outpost refused or never answered that a passing run may have.
+  maxPublishErrors: number;
 }
 
 export function latencyLimitVariable(stage: Stage, percentile: Percentile): string {
@@ -69,5 +71,6 @@ export function readVerifySettings(env: Env): VerifySettings {
     minDeliveredRatio: readNumber(env, "VERIFY_MIN_DELIVERED_RATIO", 1, 0, 1),
     latencyLimits: readLatencyLimits(env),
     allowPartial: readBool(env, "VERIFY_ALLOW_PARTIAL", false),
+    maxPublishErrors: readInt(env, "VERIFY_MAX_PUBLISH_ERRORS", 0, 0, Number.MAX_SAFE_INTEGER),
   };
 }

@@ -9,6 +9,8 @@ export interface PublishCounters {
   // Error kind -> count for publishes that got no answer.
   errors: Record<string, number>;
   notAccepted: number;
+  // Refused (non-2xx) or never answered: rejected plus errors, duplicates not included.
+  failed: number;
   // Publishes k6 made (accepted + not accepted) and the profile's plan: fewer
   // attempts than planned are iterations k6 dropped or a run cut short.
   attempted: number;
@@ -24,6 +26,7 @@ export function publishCounters(hash: Record<string, number>, planned: number): 
     rejected: {},
     errors: {},
     notAccepted: 0,
+    failed: 0,
     attempted: 0,
     planned,
     other: {},
@@ -38,6 +41,7 @@ export function publishCounters(hash: Record<string, number>, planned: number): 
       continue;
     }
     if (field !== "accepted") out.notAccepted += n;
+    if (field !== "accepted" && field !== "duplicate") out.failed += n;
   }
   out.attempted = out.accepted + out.notAccepted;
   return out;

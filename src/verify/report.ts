@@ -26,6 +26,7 @@ export interface VerifyReport {
     minDeliveredRatio: number;
     latencyLimits: VerifySettings["latencyLimits"];
     allowPartial: boolean;
+    maxPublishErrors: number;
   };
   run: ReturnType<typeof publicRunRecord>;
   runEnd: RunEnd;
@@ -71,6 +72,7 @@ export function buildReport(settings: VerifySettings, parts: ReportParts, nowMs:
       minDeliveredRatio: settings.minDeliveredRatio,
       latencyLimits: settings.latencyLimits,
       allowPartial: settings.allowPartial,
+      maxPublishErrors: settings.maxPublishErrors,
     },
     run: publicRunRecord(parts.record),
     runEnd: parts.runEnd,

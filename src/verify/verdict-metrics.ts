@@ -34,6 +34,7 @@ const GAUGES: Record<string, (r: VerifyReport) => number> = {
   verify_incomplete: (r) => (r.outcome === "INCOMPLETE" ? 1 : 0),
   verify_delivered_ratio: (r) => r.ledger.deliveredRatio ?? 0,
   verify_bad_signatures: (r) => r.ledger.totals.signatures.bad ?? 0,
+  verify_publish_errors: (r) => r.publish.failed,
   verify_accepted: (r) => r.ledger.totals.accepted,
   verify_delivered: (r) => r.ledger.totals.delivered,
   verify_missing: (r) => r.ledger.totals.missing,

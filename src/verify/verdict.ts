@@ -39,6 +39,8 @@ export interface VerdictCriteria {
   graceMs: number;
   // Judge a run that stopped early on what it published instead of calling it INCOMPLETE.
   allowPartial: boolean;
+  // Publishes Outpost refused or never answered that a passing run may have.
+  maxPublishErrors: number;
 }
 
 const PERCENTILE_FIELD: Record<Percentile, keyof StageLatency> = {
@@ -105,6 +107,27 @@ function runCheck(criteria: VerdictCriteria, { record, runEnd, ledger, publish }
         `cut short or crashed: throughput never recorded its end, and ${settles} has passed; it ${published}`,
       );
   }
+}
+
+// What Outpost refused (non-2xx) or never answered (refused connection, reset,
+// timeout): load the system did not take, which the ledger (built on accepted
+// publishes) cannot show.
+function publishCheck(p: PublishCounters, max: number): Check {
+  const failed = p.failed;
+  const kinds = [
+    ...Object.entries(p.rejected).map(([status, n]) => `HTTP ${status} ${n}`),
+    ...Object.entries(p.errors).map(([kind, n]) => `${kind} ${n}`),
+  ];
+  const share = p.attempted === 0 ? "" : ` (${percentText(failed / p.attempted)})`;
+  return {
+    name: "publish",
+    ok: failed <= max,
+    failsAs: "FAIL",
+    detail:
+      failed === 0
+        ? `none of ${p.attempted} publishes was refused, failed or timed out`
+        : `${failed} of ${p.attempted} publishes${share} refused, failed or timed out: ${kinds.join(", ")}; at most ${max} allowed (VERIFY_MAX_PUBLISH_ERRORS)`,
+  };
 }
 
 function deliveredCheck(ledger: Ledger, min: number): Check {
@@ -179,6 +202,7 @@ export function judge(criteria: VerdictCriteria, run: JudgedRun): Verdict {
       detail: isVoid ? `VOID run: ${ledger.voidReasons.join("; ")}` : "ledger balanced and cross-checked",
     },
     runCheck(criteria, run),
+    publishCheck(run.publish, criteria.maxPublishErrors),
     deliveredCheck(ledger, criteria.minDeliveredRatio),
     {
       name: "signatures",

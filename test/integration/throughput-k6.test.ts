@@ -86,6 +86,21 @@ describe("throughput on real k6 under real conditions", function () {
     assert.match(renderText(report), /Publish: attempted (49|50|51) of about 50 planned; accepted/);
   });
 
+  it("publishes Outpost refused fail verify by default, with their count and share", async () => {
+    for (let seq = 10; seq < 15; seq++) outpost.failPublish.set(`refused1_${seq}`, 503);
+    const r = await throughput({ TEST_ID: "refused1", RATE: "25", DURATION: "2s", THRESHOLD_MAX_REJECTED: "-1" });
+    assert.equal(r.code, 0, r.stderr);
+    const report = await verifyNow("refused1");
+    const check = report.verdict.checks.find((c) => c.name === "publish");
+    const n = report.publish.attempted;
+    assert.equal(check?.ok, false);
+    assert.equal(
+      check?.detail,
+      `5 of ${n} publishes (${((5 / n) * 100).toFixed(3)}%) refused, failed or timed out: HTTP 503 5; at most 0 allowed (VERIFY_MAX_PUBLISH_ERRORS)`,
+    );
+    assert.equal((await verifyNow("refused1", { VERIFY_MAX_PUBLISH_ERRORS: "5" })).verdict.checks[2].ok, true);
+  });
+
   it("Ctrl-C: teardown records the run as cut short, and verify says INCOMPLETE (cut short) naming published vs planned", async () => {
     const testId = "cut1";
     const run = startK6(join(tmp, "throughput.js"), {
