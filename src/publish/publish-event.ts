@@ -1,6 +1,13 @@
 import type { OutpostClient } from "../outpost/client";
 import type { Clock } from "../ports";
-import { eventId, T0_METADATA_KEY, tenantId, tenantOfSeq } from "../runstate/identity";
+import {
+  destinationId,
+  destinationIndexes,
+  eventId,
+  T0_METADATA_KEY,
+  tenantId,
+  tenantOfSeq,
+} from "../runstate/identity";
 import type { RunRecord } from "../runstate/record";
 import { RedisUnavailableError } from "../runstate/redis-unavailable";
 import type { RunStateStore, RunTiming } from "../runstate/store";
@@ -36,7 +43,7 @@ export interface EventOutcome {
   reason?: string;
   // t2 - t0.
   latencyMs: number;
-  // Outpost matched a different number of destinations than the tenant has.
+  // Outpost's answer listed other destinations than the tenant has (fewer or others).
   routingMismatch: boolean;
 }
 
@@ -68,6 +75,32 @@ async function recording<T>(id: string, write: () => Promise<T>): Promise<T> {
   }
 }
 
+export interface Routing {
+  // Per destination of the event's tenant, in order: listed in Outpost's answer.
+  routed: boolean[];
+  // A publish counter for what the tool cannot explain: destinations this run
+  // did not create ("routing_unexpected"), or an answer without destination_ids
+  // ("routing_unreadable"). Null when the answer is explained.
+  unexplained: string | null;
+  // The answer differs from what the run expects (k6's publish_routing_mismatch).
+  mismatch: boolean;
+}
+
+// Compares Outpost's destination_ids with the destinations the run created for
+// the event's tenant. Fewer is explainable (a destination disabled or deleted,
+// by hand or by ALERT_AUTO_DISABLE_DESTINATION); others are not.
+export function routingOf(run: PublishRun, seq: number, answered: string[] | null): Routing {
+  const expected = destinationIndexes(run.shape, tenantOfSeq(run.shape, seq)).map((d) => destinationId(run.testId, d));
+  if (answered === null) return { routed: expected.map(() => true), unexplained: "routing_unreadable", mismatch: true };
+  const routed = expected.map((id) => answered.includes(id));
+  const unexpected = answered.some((id) => !expected.includes(id));
+  return {
+    routed,
+    unexplained: unexpected ? "routing_unexpected" : null,
+    mismatch: unexpected || routed.includes(false),
+  };
+}
+
 // A short, bounded name for a transport failure (it becomes a Redis hash field).
 export function errorKind(error: string): string {
   if (/timeout|timed out|ETIMEDOUT|aborted/i.test(error)) return "timeout";
@@ -78,7 +111,7 @@ export function errorKind(error: string): string {
 }
 
 // Publishes event `seq` and records the outcome: one HTTP call and one Redis
-// script (plus one HINCRBY on a routing mismatch).
+// script (plus one HINCRBY when Outpost's answer cannot be explained).
 export async function publishEvent(
   deps: PublishDeps,
   run: PublishRun,
@@ -97,11 +130,11 @@ export async function publishEvent(
   const t2Ms = deps.clock.now();
   const latencyMs = t2Ms - t0Ms;
   if (res.kind === "accepted") {
-    await recording(id, () => deps.store.recordPublishAccepted(run, { seq, t0Ms, t2Ms }));
-    const routingMismatch =
-      res.destinationIds === null || res.destinationIds.length !== run.shape.destinationsPerTenant;
-    if (routingMismatch) await recording(id, () => deps.store.countPublish("routing_mismatch"));
-    return { verdict: "accepted", latencyMs, routingMismatch };
+    const routing = routingOf(run, seq, res.destinationIds);
+    await recording(id, () => deps.store.recordPublishAccepted(run, { seq, t0Ms, t2Ms, routed: routing.routed }));
+    const unexplained = routing.unexplained;
+    if (unexplained !== null) await recording(id, () => deps.store.countPublish(unexplained));
+    return { verdict: "accepted", latencyMs, routingMismatch: routing.mismatch };
   }
   const reason =
     res.kind === "duplicate"

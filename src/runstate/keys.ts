@@ -16,8 +16,14 @@ export interface RunKeys {
   rejected(tenant: number): string;
   // BITFIELD u32 per tenant at #local: publish-ack time in ms since startedAtMs, +1 (0 = unknown yet).
   publishedAt(tenant: number): string;
-  // Hash of publish counters: accepted, duplicate, rejected:<status>, error:<kind>, routing_mismatch.
+  // Hash of publish counters: accepted, duplicate, rejected:<status>, error:<kind>,
+  // routing_unexpected, routing_unreadable.
   publish: string;
+  // Bitmap per destination, bit = local index: accepted, but Outpost's publish
+  // answer did not list this destination (disabled, deleted...): not routed.
+  notRouted(destination: number): string;
+  // Hash: first:<d>, last:<d> = epoch ms of the first and last publish ack that left destination d out.
+  routing: string;
   // Bitmap per destination, bit = local index: at least one delivery recorded.
   receipts(destination: number): string;
   // Bitmap per destination: at least one attempt answered with an injected fault.
@@ -50,6 +56,8 @@ export function runKeys(testId: string): RunKeys {
     rejected: (t) => `${p}rej:${t}`,
     publishedAt: (t) => `${p}t2:${t}`,
     publish: `${p}pub`,
+    notRouted: (d) => `${p}nrt:${d}`,
+    routing: `${p}routing`,
     receipts: (d) => `${p}rcv:${d}`,
     faulted: (d) => `${p}flt:${d}`,
     faultCount: (d) => `${p}fltn:${d}`,

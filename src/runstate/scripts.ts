@@ -18,8 +18,11 @@ export interface Script {
   source: string;
 }
 
-// KEYS: acc:t, rej:t, t2:t, pub, lat (run-wide), tl:publish, then (ta:d, lat:d) per destination of t.
-// ARGV: ttl, local, t2 (ms since startedAt), publish latency µs, epoch second, record latency (1|0).
+// KEYS: acc:t, rej:t, t2:t, pub, lat (run-wide), tl:publish, routing, then (ta:d, lat:d, nrt:d)
+//       per destination of t.
+// ARGV: ttl, local, t2 (ms since startedAt), publish latency µs, epoch second, record latency (1|0),
+//       routed flags (one 1|0 per destination of t, in order: did Outpost's answer list it), t2 epoch ms,
+//       index of t's first destination.
 // Returns 1 when newly accepted, 0 when this sequence was already accepted (a harness anomaly).
 export const PUBLISH_ACCEPTED: Script = {
   name: "publish_accepted",
@@ -37,9 +40,23 @@ if redis.call('HINCRBY', KEYS[6], ARGV[5], 1) == 1 then expire_nx(KEYS[6]) end
 local t2 = tonumber(ARGV[3])
 redis.call('BITFIELD', KEYS[3], 'SET', 'u32', '#' .. loc, t2 + 1)
 expire_nx(KEYS[3])
+for j = 1, #ARGV[7] do
+  if string.sub(ARGV[7], j, j) == '0' then
+    -- Outpost did not route this event to the j-th destination: mark it and
+    -- keep when that first and last happened.
+    local nrt, routing, d = KEYS[8 + (j - 1) * 3 + 2], KEYS[7], tonumber(ARGV[9]) + j - 1
+    redis.call('SETBIT', nrt, loc, 1)
+    expire_nx(nrt)
+    local at = tonumber(ARGV[8])
+    local first, last = unpack(redis.call('HMGET', routing, 'first:' .. d, 'last:' .. d))
+    if (not first) or at < tonumber(first) then redis.call('HSET', routing, 'first:' .. d, at) end
+    if (not last) or at > tonumber(last) then redis.call('HSET', routing, 'last:' .. d, at) end
+    expire_nx(routing)
+  end
+end
 if ARGV[6] == '1' then
   record_hist(KEYS[5], 'publish', tonumber(ARGV[4]))
-  for i = 7, #KEYS, 2 do
+  for i = 8, #KEYS, 3 do
     local ta = redis.call('BITFIELD', KEYS[i], 'GET', 'u32', '#' .. loc)[1]
     if ta > 0 then record_difference(KEYS[i + 1], 'queue', ((ta - 1) - t2) * 1000) end
   end
@@ -127,24 +144,27 @@ export const SNAPSHOT_SCRATCH = [
   "fault_pending",
   "fault_exhausted",
   "not_faulted",
+  "not_routed",
+  "routed",
 ] as const;
 
 // The whole run in one atomic read, so a verify that runs while throughput
 // and the mock are still writing sees one consistent state: every counter and
 // bitmap of the run as of one instant, never a counter from before a write and
 // a bitmap from after it. It blocks Redis for its duration (bench/verify-ledger.ts).
-// KEYS: record, end, pub, anomalies, the SNAPSHOT_SCRATCH keys in that order,
-//       then acc:t, rej:t per tenant, then rcv:d, flt:d, fltn:d, dst:d per destination.
+// KEYS: record, end, pub, anomalies, routing, the SNAPSHOT_SCRATCH keys in that order,
+//       then acc:t, rej:t per tenant, then rcv:d, flt:d, fltn:d, dst:d, nrt:d per destination.
 // ARGV: ttl, list cap, tenants, destinations per tenant, Outpost's attempts per event (0 = unknown).
 // Returns JSON (cjson) read by name in RunStateStore.snapshot: see RunSnapshot.
 export const RUN_SNAPSHOT: Script = {
   name: "run_snapshot",
   source: `${PRELUDE}
 local cap, tenants, per, max_attempts = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local record, run_end, pub, anomalies = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local all_ones, delivered, not_received, undelivered = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local fault_pending, fault_exhausted, not_faulted = KEYS[9], KEYS[10], KEYS[11]
-local first_tenant_key = 12
+local record, run_end, pub, anomalies, routing = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local all_ones, delivered, not_received, undelivered = KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+local fault_pending, fault_exhausted, not_faulted = KEYS[10], KEYS[11], KEYS[12]
+local not_routed, routed = KEYS[13], KEYS[14]
+local first_tenant_key = 15
 local first_destination_key = first_tenant_key + 2 * tenants
 
 local function hash(k)
@@ -189,18 +209,19 @@ for t = 0, tenants - 1 do
   out_tenants[t + 1] = {accepted = redis.call('BITCOUNT', acc), rejected = redis.call('BITCOUNT', rej)}
   for j = 0, per - 1 do
     local d = t * per + j
-    local base = first_destination_key + 4 * d
-    local rcv, flt, fltn, dst = KEYS[base], KEYS[base + 1], KEYS[base + 2], KEYS[base + 3]
+    local base = first_destination_key + 5 * d
+    local rcv, flt, fltn, dst, nrt = KEYS[base], KEYS[base + 1], KEYS[base + 2], KEYS[base + 3], KEYS[base + 4]
     local row = {
       destination = d,
       counters = hash(dst),
       received = redis.call('BITCOUNT', rcv),
       faulted = redis.call('BITCOUNT', flt),
-      delivered = 0, unacknowledged = 0,
+      delivered = 0, unacknowledged = 0, not_routed = 0,
       undelivered_no_fault = 0, fault_pending = 0, fault_exhausted = 0, split_done = 1,
       undelivered_no_fault_list = {}, fault_pending_list = {}, fault_exhausted_list = {},
     }
-    local len = math.max(redis.call('STRLEN', acc), redis.call('STRLEN', rej), redis.call('STRLEN', rcv), redis.call('STRLEN', flt))
+    local len = math.max(redis.call('STRLEN', acc), redis.call('STRLEN', rej), redis.call('STRLEN', rcv),
+      redis.call('STRLEN', flt), redis.call('STRLEN', nrt))
     if len > 0 then
       -- BITOP NOT only covers its source's length, and AND treats bytes past a
       -- shorter key as 0: "NOT x" is x XOR a string of ones as long as the longest bitmap.
@@ -211,9 +232,14 @@ for t = 0, tenants - 1 do
       -- unacknowledged: received AND rejected (Outpost delivered what it did not acknowledge).
       redis.call('BITOP', 'AND', delivered, rcv, rej)
       row.unacknowledged = redis.call('BITCOUNT', delivered)
-      -- undelivered: accepted AND NOT received.
+      -- not_routed: accepted, left out of Outpost's publish answer, AND NOT received
+      -- (nrt bits are only ever set on accepted events).
       redis.call('BITOP', 'XOR', not_received, rcv, all_ones)
-      redis.call('BITOP', 'AND', undelivered, acc, not_received)
+      redis.call('BITOP', 'AND', not_routed, nrt, not_received)
+      row.not_routed = redis.call('BITCOUNT', not_routed)
+      -- undelivered: accepted AND NOT received AND routed (NOT not-routed).
+      redis.call('BITOP', 'XOR', routed, nrt, all_ones)
+      redis.call('BITOP', 'AND', undelivered, acc, not_received, routed)
       -- fault_pending: undelivered AND faulted; those whose every attempt was
       -- faulted move to fault_exhausted (Outpost gave up by design).
       redis.call('BITOP', 'AND', fault_pending, undelivered, flt)
@@ -246,7 +272,8 @@ for t = 0, tenants - 1 do
       redis.call('BITOP', 'AND', undelivered, undelivered, not_faulted)
       row.undelivered_no_fault = redis.call('BITCOUNT', undelivered)
       row.undelivered_no_fault_list = list(undelivered)
-      redis.call('DEL', all_ones, delivered, not_received, undelivered, fault_pending, fault_exhausted, not_faulted)
+      redis.call('DEL', all_ones, delivered, not_received, undelivered, fault_pending, fault_exhausted, not_faulted,
+        not_routed, routed)
     end
     out_destinations[d + 1] = row
   end
@@ -257,6 +284,7 @@ return cjson.encode({
   run_end = hash(run_end),
   publish = hash(pub),
   anomalies = hash(anomalies),
+  routing = hash(routing),
   tenants = out_tenants,
   destinations = out_destinations,
 })
@@ -279,11 +307,11 @@ return 1
 };
 
 // Cheap progress poll for verify: deliveries expected from accepted publishes
-// versus first deliveries of accepted events seen. A receipt counts only once
-// its publish ack is recorded (a delivery can beat the ack to Redis, and a
-// publish that timed out at k6 can still be delivered), so "every expected
-// delivery arrived" cannot come early.
-// KEYS: scratch, then acc:t per tenant, then rcv:d per destination.
+// (less those Outpost did not route) versus first deliveries of accepted
+// events seen. A receipt counts only once its publish ack is recorded (a
+// delivery can beat the ack to Redis, and a publish that timed out at k6 can
+// still be delivered), so "every expected delivery arrived" cannot come early.
+// KEYS: scratch, then acc:t per tenant, then (rcv:d, nrt:d) per destination.
 // ARGV: ttl, tenant count, destinations per tenant.
 // Returns JSON {expected, delivered}.
 export const PROGRESS: Script = {
@@ -294,10 +322,12 @@ local tenants, per = tonumber(ARGV[2]), tonumber(ARGV[3])
 local expected, delivered = 0, 0
 for t = 0, tenants - 1 do
   local acc = KEYS[2 + t]
-  expected = expected + redis.call('BITCOUNT', acc) * per
   for j = 0, per - 1 do
+    local at = 2 + tenants + 2 * (t * per + j)
+    -- expected: accepted and routed (nrt bits are only set on accepted events)
+    expected = expected + redis.call('BITCOUNT', acc) - redis.call('BITCOUNT', KEYS[at + 1])
     -- first deliveries of accepted events: received AND accepted
-    redis.call('BITOP', 'AND', scratch, KEYS[2 + tenants + t * per + j], acc)
+    redis.call('BITOP', 'AND', scratch, KEYS[at], acc)
     delivered = delivered + redis.call('BITCOUNT', scratch)
   end
 end

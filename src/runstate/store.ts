@@ -29,6 +29,9 @@ export interface PublishOutcome {
   t0Ms: number;
   // Publish acknowledged (k6 measures it; ms precision).
   t2Ms: number;
+  // Per destination of the event's tenant, in order: did Outpost's answer list it.
+  // Absent: all were.
+  routed?: boolean[];
 }
 
 export interface Receipt {
@@ -55,6 +58,8 @@ export interface DestinationSnapshot {
   delivered: number;
   // Received although the publish was not acknowledged (rejected bit).
   unacknowledged: number;
+  // Accepted, left out of Outpost's publish answer, and not received.
+  notRouted: number;
   // Accepted, not received, never answered with an injected fault.
   undeliveredNoFault: number;
   undeliveredNoFaultSeqs: number[];
@@ -86,6 +91,8 @@ export interface RunSnapshot {
   runEnd: RunEnd;
   publish: Record<string, number>;
   anomalies: Record<string, number>;
+  // first:<d>, last:<d>: epoch ms of the first and last publish ack that left destination d out.
+  routing: Record<string, number>;
   // Per tenant: accepted and rejected bits.
   tenants: Array<{ accepted: number; rejected: number }>;
   destinations: DestinationSnapshot[];
@@ -253,8 +260,10 @@ export class RunStateStore {
       k.publish,
       k.latency(),
       k.timeline("publish"),
+      k.routing,
     ];
-    for (const d of destinationIndexes(record.shape, tenant)) keys.push(k.attemptAt(d), k.latency(d));
+    const destinations = destinationIndexes(record.shape, tenant);
+    for (const d of destinations) keys.push(k.attemptAt(d), k.latency(d), k.notRouted(d));
     const reply = await this.scripts.run(PUBLISH_ACCEPTED, keys, [
       this.ttlSeconds,
       localIndexOfSeq(record.shape, ev.seq),
@@ -262,6 +271,9 @@ export class RunStateStore {
       Math.max(0, Math.round((ev.t2Ms - ev.t0Ms) * 1000)),
       Math.floor(ev.t2Ms / 1000),
       inWarmup(record, ev.t0Ms) ? 0 : 1,
+      destinations.map((_, j) => (ev.routed?.[j] === false ? "0" : "1")).join(""),
+      Math.round(ev.t2Ms),
+      destinations[0],
     ]);
     return asNumber(reply) === 1;
   }
@@ -328,7 +340,7 @@ export class RunStateStore {
   async progress(record: RunRecord): Promise<{ expected: number; delivered: number }> {
     const keys = [this.keys.scratch("progress_acked_receipts")];
     for (let t = 0; t < record.shape.tenants; t++) keys.push(this.keys.accepted(t));
-    for (const d of record.destinations) keys.push(this.keys.receipts(d.index));
+    for (let d = 0; d < destinationCount(record.shape); d++) keys.push(this.keys.receipts(d), this.keys.notRouted(d));
     const reply = parseScriptJson(
       PROGRESS.name,
       await this.scripts.run(PROGRESS, keys, [
@@ -348,10 +360,10 @@ export class RunStateStore {
   // separates retries still pending from retries used up.
   async snapshot(record: RunRecord, listCap: number, maxAttempts: number): Promise<RunSnapshot> {
     const k = this.keys;
-    const keys = [k.record, k.end, k.publish, k.anomalies, ...SNAPSHOT_SCRATCH.map((n) => k.scratch(n))];
+    const keys = [k.record, k.end, k.publish, k.anomalies, k.routing, ...SNAPSHOT_SCRATCH.map((n) => k.scratch(n))];
     for (let t = 0; t < record.shape.tenants; t++) keys.push(k.accepted(t), k.rejected(t));
     for (let d = 0; d < destinationCount(record.shape); d++)
-      keys.push(k.receipts(d), k.faulted(d), k.faultCount(d), k.destination(d));
+      keys.push(k.receipts(d), k.faulted(d), k.faultCount(d), k.destination(d), k.notRouted(d));
     const name = RUN_SNAPSHOT.name;
     const reply = parseScriptJson(
       name,
@@ -377,6 +389,7 @@ export class RunStateStore {
         faulted: n("faulted"),
         delivered: n("delivered"),
         unacknowledged: n("unacknowledged"),
+        notRouted: n("not_routed"),
         undeliveredNoFault: n("undelivered_no_fault"),
         undeliveredNoFaultSeqs: seqs("undelivered_no_fault_list"),
         faultPending: n("fault_pending"),
@@ -393,6 +406,7 @@ export class RunStateStore {
       runEnd: runEndOf(ends),
       publish: countsField(reply, "publish"),
       anomalies: countsField(reply, "anomalies"),
+      routing: countsField(reply, "routing"),
       tenants: listField(reply, "tenants").map((raw) => ({
         accepted: numberField(name, raw as Json, "accepted"),
         rejected: numberField(name, raw as Json, "rejected"),

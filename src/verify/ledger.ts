@@ -27,6 +27,9 @@ export interface DestinationRow {
   // Accepted and not delivered yet while something may still deliver it: Outpost
   // owes a retry after an injected fault, or the run is still in progress.
   inFlight: number;
+  // Accepted, but Outpost's publish answer left this destination out (disabled,
+  // deleted): neither delivered nor missing, and not expected.
+  notRouted: number;
   duplicates: number;
   attempts: number;
   deliveredUnacknowledged: number;
@@ -41,6 +44,15 @@ export interface DestinationRow {
   balanced: boolean;
 }
 
+// A destination Outpost stopped routing events to, and when (publish acks).
+export interface RoutingGap {
+  destination: number;
+  id: string;
+  events: number;
+  firstMs: number | null;
+  lastMs: number | null;
+}
+
 export interface UndeliveredEvent {
   eventId: string;
   destination: number;
@@ -49,7 +61,9 @@ export interface UndeliveredEvent {
 export interface Ledger {
   destinations: DestinationRow[];
   totals: Omit<DestinationRow, "destination" | "id" | "tenant" | "balanced">;
+  // Delivered over the deliveries Outpost routed (accepted less not routed).
   deliveredRatio: number | null;
+  notRouted: RoutingGap[];
   // Capped lists, ordered by sequence: accepted and not delivered, by reason.
   missingIds: UndeliveredEvent[];
   missingAfterFaultIds: UndeliveredEvent[];
@@ -107,6 +121,7 @@ function row(
     missing: (running ? 0 : s.undeliveredNoFault) + s.faultExhausted,
     missingAfterFault: s.faultExhausted,
     inFlight: (running ? s.undeliveredNoFault : 0) + s.faultPending,
+    notRouted: s.notRouted,
     duplicates: c.duplicate ?? 0,
     attempts: c.attempts ?? 0,
     deliveredUnacknowledged: s.unacknowledged,
@@ -117,12 +132,12 @@ function row(
     signatures,
     balanced: false,
   };
-  r.balanced = r.accepted === r.delivered + r.missing + r.inFlight;
+  r.balanced = r.accepted === r.delivered + r.missing + r.inFlight + r.notRouted;
   const why: string[] = [];
   const at = `destination ${d}`;
   if (!r.balanced)
     why.push(
-      `${at}: ledger does not balance: accepted ${r.accepted} != delivered ${r.delivered} + missing ${r.missing} + in flight ${r.inFlight}`,
+      `${at}: ledger does not balance: accepted ${r.accepted} != delivered ${r.delivered} + missing ${r.missing} + in flight ${r.inFlight} + not routed ${r.notRouted}`,
     );
   if (r.unknown > 0) why.push(`${at}: ${r.unknown} receipt(s) for event ids this run never published`);
   const first = c.first ?? 0;
@@ -154,6 +169,7 @@ const TOTAL_FIELDS = [
   "missing",
   "missingAfterFault",
   "inFlight",
+  "notRouted",
   "duplicates",
   "attempts",
   "deliveredUnacknowledged",
@@ -195,16 +211,30 @@ export function buildLedger(record: RunRecord, snap: RunSnapshot, opts: LedgerOp
     voidReasons.push(
       `${snap.publish.accepted_again} sequence number(s) were accepted twice (event ids reused within the run)`,
     );
-  if ((snap.publish.routing_mismatch ?? 0) > 0)
-    voidReasons.push(`${snap.publish.routing_mismatch} publish(es) routed to a tenant other than the id scheme says`);
+  if ((snap.publish.routing_unexpected ?? 0) > 0)
+    voidReasons.push(
+      `${snap.publish.routing_unexpected} publish answer(s) listed destinations this run did not create for the event's tenant`,
+    );
+  if ((snap.publish.routing_unreadable ?? 0) > 0)
+    voidReasons.push(`${snap.publish.routing_unreadable} publish answer(s) had no readable destination_ids`);
   for (const [reason, n] of Object.entries(snap.anomalies))
     if (n > 0) voidReasons.push(`${n} receipt(s) the mock could not place (${reason})`);
 
   const running = opts.phase === "in_progress";
+  const routedTotal = totals.accepted - totals.notRouted;
   return {
     destinations: rows,
     totals,
-    deliveredRatio: totals.accepted === 0 ? null : totals.delivered / totals.accepted,
+    deliveredRatio: routedTotal === 0 ? null : totals.delivered / routedTotal,
+    notRouted: rows
+      .filter((r) => r.notRouted > 0)
+      .map((r) => ({
+        destination: r.destination,
+        id: r.id,
+        events: r.notRouted,
+        firstMs: snap.routing[`first:${r.destination}`] ?? null,
+        lastMs: snap.routing[`last:${r.destination}`] ?? null,
+      })),
     missingIds: running ? [] : listEvents(record, snap, (s) => s.undeliveredNoFaultSeqs, opts.listCap),
     missingAfterFaultIds: listEvents(record, snap, (s) => s.faultExhaustedSeqs, opts.listCap),
     inFlightIds: listEvents(

@@ -34,7 +34,7 @@ function waitLine(r: VerifyReport): string {
 }
 
 function destinationTable(rows: DestinationRow[]): string[] {
-  const troubled = (d: DestinationRow): boolean => !d.balanced || d.missing + d.inFlight + d.unknown > 0;
+  const troubled = (d: DestinationRow): boolean => !d.balanced || d.missing + d.inFlight + d.notRouted + d.unknown > 0;
   const ordered = [...rows.filter(troubled), ...rows.filter((d) => !troubled(d))];
   const shown = ordered.slice(0, MAX_DESTINATION_ROWS);
   const lines = table(
@@ -44,6 +44,7 @@ function destinationTable(rows: DestinationRow[]): string[] {
       "delivered",
       "missing",
       "in flight",
+      "not routed",
       "duplicates",
       "unknown",
       "faulted events",
@@ -55,6 +56,7 @@ function destinationTable(rows: DestinationRow[]): string[] {
       d.delivered,
       d.missing,
       d.inFlight,
+      d.notRouted,
       d.duplicates,
       d.unknown,
       d.faultedEvents,
@@ -63,7 +65,7 @@ function destinationTable(rows: DestinationRow[]): string[] {
   );
   if (ordered.length > shown.length)
     lines.push(
-      `  … ${ordered.length - shown.length} more destination(s) without missing, in-flight or unknown deliveries (see SUMMARY_JSON)`,
+      `  … ${ordered.length - shown.length} more destination(s) without missing, in-flight, not-routed or unknown deliveries (see SUMMARY_JSON)`,
     );
   return lines;
 }
@@ -127,9 +129,9 @@ export function renderText(result: VerifyResult): string {
     waitLine(r),
     "",
     `Publish: ${publishedOfPlanned(r)}accepted ${r.publish.accepted}, duplicate ${r.publish.duplicate}, rejected (status) ${counts(r.publish.rejected)}, errors ${counts(r.publish.errors)}${Object.keys(r.publish.other).length ? `, other ${counts(r.publish.other)}` : ""}.`,
-    `Ledger (each destination: accepted = delivered + missing + in flight; delivered ${r.ledger.deliveredRatio === null ? "-" : percentText(r.ledger.deliveredRatio)}):`,
+    `Ledger (each destination: accepted = delivered + missing + in flight + not routed; delivered ${r.ledger.deliveredRatio === null ? "-" : percentText(r.ledger.deliveredRatio)}):`,
     ...destinationTable(r.ledger.destinations),
-    `  total: accepted ${t.accepted} = delivered ${t.delivered} + missing ${t.missing} + in flight ${t.inFlight}; duplicates ${t.duplicates}, unknown ${t.unknown}, delivered without publish ack ${t.deliveredUnacknowledged}${t.deliveredPublishUnrecorded > 0 ? `, delivered before their publish outcome was recorded ${t.deliveredPublishUnrecorded} (${r.ledger.phase === "in_progress" ? "the run is in progress" : "publishes interrupted"})` : ""}, attempts ${t.attempts}`,
+    `  total: accepted ${t.accepted} = delivered ${t.delivered} + missing ${t.missing} + in flight ${t.inFlight} + not routed ${t.notRouted}; duplicates ${t.duplicates}, unknown ${t.unknown}, delivered without publish ack ${t.deliveredUnacknowledged}${t.deliveredPublishUnrecorded > 0 ? `, delivered before their publish outcome was recorded ${t.deliveredPublishUnrecorded} (${r.ledger.phase === "in_progress" ? "the run is in progress" : "publishes interrupted"})` : ""}, attempts ${t.attempts}`,
     ...eventList("Missing (never delivered, no injected fault)", t.missing - t.missingAfterFault, r.ledger.missingIds),
     ...eventList(
       `Missing after an injected fault on every attempt (${r.ledger.maxAttempts === 1 ? "RETRY=false: Outpost makes one attempt" : `all ${r.ledger.maxAttempts} attempts, OUTPOST_MAX_ATTEMPTS`}), so Outpost gave up by design`,

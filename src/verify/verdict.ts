@@ -130,11 +130,43 @@ function publishCheck(p: PublishCounters, max: number): Check {
   };
 }
 
+// Destinations Outpost stopped routing events to. Not a loss (Outpost never
+// took them on) and not void (the cause is known to be on Outpost's side), but
+// not the load the run set out to measure either.
+function routingCheck(ledger: Ledger): Check {
+  if (ledger.notRouted.length === 0)
+    return {
+      name: "routing",
+      ok: true,
+      failsAs: "FAIL",
+      detail: "Outpost routed every accepted event to every destination of its tenant",
+    };
+  const when = (ms: number | null): string => (ms === null ? "?" : iso(ms));
+  const gaps = ledger.notRouted.map(
+    (g) =>
+      `destination ${g.destination} (${g.id}) for ${g.events} event(s) from ${when(g.firstMs)} to ${when(g.lastMs)}`,
+  );
+  return {
+    name: "routing",
+    ok: false,
+    failsAs: "FAIL",
+    detail: `Outpost's publish answers left out ${gaps.join("; ")}: those events are not routed (neither delivered nor missing). Likely causes: the destination was disabled or deleted, by hand or by Outpost itself (ALERT_AUTO_DISABLE_DESTINATION after ALERT_CONSECUTIVE_FAILURE_COUNT failed deliveries); deliveries queued for it just before are dropped and show as missing`,
+  };
+}
+
 function deliveredCheck(ledger: Ledger, min: number): Check {
   const t = ledger.totals;
   const ratio = ledger.deliveredRatio;
   if (ratio === null)
-    return { name: "delivered", ok: false, failsAs: "FAIL", detail: "no publish was accepted: nothing to verify" };
+    return {
+      name: "delivered",
+      ok: false,
+      failsAs: "FAIL",
+      detail:
+        t.accepted === 0
+          ? "no publish was accepted: nothing to verify"
+          : "Outpost routed no accepted event: nothing to verify",
+    };
   const parts = [`${t.missing} missing`, `${t.inFlight} in flight`];
   if (t.missingAfterFault > 0)
     parts.push(`${t.missingAfterFault} of the missing after an injected fault on every attempt`);
@@ -142,7 +174,7 @@ function deliveredCheck(ledger: Ledger, min: number): Check {
     name: "delivered",
     ok: ratio >= min,
     failsAs: "FAIL",
-    detail: `delivered ${t.delivered} of ${t.accepted} expected deliveries (${percentText(ratio)}, required >= ${percentText(min)}): ${parts.join(", ")}`,
+    detail: `delivered ${t.delivered} of ${t.accepted - t.notRouted} expected deliveries (${percentText(ratio)}, required >= ${percentText(min)}): ${parts.join(", ")}${t.notRouted > 0 ? `; ${t.notRouted} more not routed (see routing)` : ""}`,
   };
 }
 
@@ -203,6 +235,7 @@ export function judge(criteria: VerdictCriteria, run: JudgedRun): Verdict {
     },
     runCheck(criteria, run),
     publishCheck(run.publish, criteria.maxPublishErrors),
+    routingCheck(ledger),
     deliveredCheck(ledger, criteria.minDeliveredRatio),
     {
       name: "signatures",

@@ -101,6 +101,42 @@ describe("throughput on real k6 under real conditions", function () {
     assert.equal((await verifyNow("refused1", { VERIFY_MAX_PUBLISH_ERRORS: "5" })).verdict.checks[2].ok, true);
   });
 
+  it("a destination disabled mid-run: its events are 'not routed', named with when it started; the run is not void", async () => {
+    const testId = "route1";
+    const run = startK6(join(tmp, "throughput.js"), {
+      cwd: tmp,
+      env: settings({ TEST_ID: testId, RATE: "25", DURATION: "3s", DESTINATIONS_PER_TENANT: "2" }),
+    });
+    const deadline = Date.now() + 30_000;
+    while (publishedBy(testId) < 25 && Date.now() < deadline) await sleep(20);
+    const destination = outpost.destinations.get("route1-d1");
+    assert.ok(destination);
+    destination.disabled = true;
+    const disabledAt = Date.now();
+    const r = await run.done;
+    // throughput's own publish_routing_mismatch threshold flags it too.
+    assert.equal(r.code, 99, r.stderr);
+    const report = await verifyNow(testId);
+    assert.equal(report.outcome, "FAIL");
+    assert.deepEqual(report.ledger.voidReasons, []);
+    const gap = report.ledger.notRouted[0];
+    assert.equal(report.ledger.notRouted.length, 1);
+    assert.equal(gap.destination, 1);
+    assert.ok(gap.events > 10 && gap.events < report.ledger.totals.accepted / 2, `${gap.events} not routed`);
+    assert.ok(
+      gap.firstMs !== null && Math.abs(gap.firstMs - disabledAt) < 1000,
+      `first ${gap.firstMs} vs ${disabledAt}`,
+    );
+    assert.equal(
+      report.ledger.destinations[1].missing + report.ledger.destinations[1].notRouted,
+      report.ledger.destinations[1].accepted,
+    );
+    assert.match(
+      report.verdict.checks.find((c) => c.name === "routing")?.detail ?? "",
+      /^Outpost's publish answers left out destination 1 \(route1-d1\) for \d+ event\(s\) from .*ALERT_AUTO_DISABLE_DESTINATION/,
+    );
+  });
+
   it("Ctrl-C: teardown records the run as cut short, and verify says INCOMPLETE (cut short) naming published vs planned", async () => {
     const testId = "cut1";
     const run = startK6(join(tmp, "throughput.js"), {

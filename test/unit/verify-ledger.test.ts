@@ -18,6 +18,7 @@ function dest(
     received: 0,
     faulted: 0,
     unacknowledged: 0,
+    notRouted: 0,
     undeliveredNoFault: 0,
     undeliveredNoFaultSeqs: [],
     faultPending: 0,
@@ -55,6 +56,7 @@ function cleanSnapshot(): RunSnapshot {
     ],
     publish: { accepted: 99, "rejected:500": 1 },
     anomalies: {},
+    routing: {},
   };
 }
 
@@ -231,6 +233,28 @@ describe("ledger aggregation", () => {
     );
   });
 
+  it("counts events Outpost did not route to a destination as not routed: neither delivered nor missing, with when", () => {
+    const inputs = cleanSnapshot();
+    // Destination 1 left out of the answers for 30 events, from t=1000 to t=4000; 2 events routed just before went missing.
+    inputs.destinations[1] = dest(1, {
+      delivered: 18,
+      notRouted: 30,
+      undeliveredNoFault: 2,
+      undeliveredNoFaultSeqs: [36, 38],
+    });
+    inputs.routing = { "first:1": 1_700_000_001_000, "last:1": 1_700_000_004_000 };
+    const l = buildLedger(rec, inputs, ended());
+    assert.deepEqual(l.voidReasons, []);
+    assert.ok(l.destinations[1].balanced);
+    assert.deepEqual(
+      { notRouted: l.totals.notRouted, missing: l.totals.missing, ratio: l.deliveredRatio },
+      { notRouted: 30, missing: 2, ratio: 166 / 168 },
+    );
+    assert.deepEqual(l.notRouted, [
+      { destination: 1, id: "led-d1", events: 30, firstMs: 1_700_000_001_000, lastMs: 1_700_000_004_000 },
+    ]);
+  });
+
   it("counts duplicates and bad signatures without voiding the run", () => {
     const inputs = cleanSnapshot();
     inputs.destinations[2] = dest(2, { delivered: 49 }, { duplicates: 3, badSignatures: 2 });
@@ -294,11 +318,18 @@ describe("ledger aggregation", () => {
       /4 sequence number\(s\) were accepted twice/,
     ],
     [
-      "routing mismatches",
+      "publish answers listing destinations the run did not create",
       (i) => {
-        i.publish.routing_mismatch = 1;
+        i.publish.routing_unexpected = 1;
       },
-      /1 publish\(es\) routed to a tenant/,
+      /^1 publish answer\(s\) listed destinations this run did not create for the event's tenant$/,
+    ],
+    [
+      "publish answers without destination ids",
+      (i) => {
+        i.publish.routing_unreadable = 2;
+      },
+      /^2 publish answer\(s\) had no readable destination_ids$/,
     ],
     [
       "receipts the mock could not place",

@@ -22,6 +22,7 @@ interface Figures {
   missingSeqs?: number[];
   // Receipts without a publish outcome.
   unrecorded?: number;
+  notRouted?: number;
 }
 
 // What throughput's teardown leaves for each phase; cut short 6 s before the planned end.
@@ -42,6 +43,7 @@ function ledgerOf(perDestination: Figures[], phase: RunPhase = "ended") {
       faulted: 0,
       delivered: f.delivered ?? 10,
       unacknowledged: 0,
+      notRouted: f.notRouted ?? 0,
       undeliveredNoFault: f.missing ?? 0,
       undeliveredNoFaultSeqs: f.missingSeqs ?? [],
       faultPending: 0,
@@ -60,6 +62,16 @@ function ledgerOf(perDestination: Figures[], phase: RunPhase = "ended") {
     destinations,
     publish: { accepted },
     anomalies: {},
+    routing: Object.fromEntries(
+      destinations.flatMap((d) =>
+        d.notRouted > 0
+          ? [
+              [`first:${d.destination}`, rec.startedAtMs + 3_000],
+              [`last:${d.destination}`, rec.startedAtMs + 8_000],
+            ]
+          : [],
+      ),
+    ),
   };
   return buildLedger(rec, snapshot, { listCap: 20, maxAttempts: 11, phase });
 }
@@ -214,6 +226,18 @@ describe("verdict", () => {
       judge(settings(), judged(ledgerOf([{}, {}]), publishCounters({ accepted: 14, duplicate: 2 }, 16))).checks[2]
         .detail,
       "none of 16 publishes was refused, failed or timed out",
+    );
+  });
+
+  it("names destinations Outpost stopped routing to, since when, and the likely causes; judges delivery on what was routed", () => {
+    const v = judge(settings(), judged(ledgerOf([{}, { delivered: 4, notRouted: 6 }])));
+    assert.deepEqual(v.outcome, "FAIL");
+    assert.deepEqual(v.reasons, [
+      "Outpost's publish answers left out destination 1 (vrd-d1) for 6 event(s) from 2023-11-14T22:13:23.000Z to 2023-11-14T22:13:28.000Z: those events are not routed (neither delivered nor missing). Likely causes: the destination was disabled or deleted, by hand or by Outpost itself (ALERT_AUTO_DISABLE_DESTINATION after ALERT_CONSECUTIVE_FAILURE_COUNT failed deliveries); deliveries queued for it just before are dropped and show as missing",
+    ]);
+    assert.equal(
+      v.checks.find((c) => c.name === "delivered")?.detail,
+      "delivered 14 of 14 expected deliveries (100.000%, required >= 100.000%): 0 missing, 0 in flight; 6 more not routed (see routing)",
     );
   });
 
