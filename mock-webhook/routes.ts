@@ -6,9 +6,12 @@ import { type DeliveryDeps, handleDelivery } from "./delivery";
 import { logThrottled } from "./log";
 import { readEvent, type ReadDeps, readHealth, readRun } from "./reads";
 import { ClientGoneError, sendError } from "./respond";
+import type { WallClock } from "./wall-clock";
 
 export interface RouteDeps extends DeliveryDeps, ReadDeps {
   coordinator: Coordinator;
+  // Where t3 comes from: the wall clock, re-anchored (wall-clock.ts).
+  clock: WallClock;
   // True once shutdown began: answers then close their connection.
   closing(): boolean;
 }
@@ -74,8 +77,8 @@ function failed(deps: RouteDeps, route: Route, res: ServerResponse, err: unknown
 export function requestHandler(deps: RouteDeps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return (req, res) => {
     // First byte of the delivery as seen by the mock: before the body is read.
+    const t3Ms = deps.clock.now();
     const start = performance.now();
-    const t3Ms = performance.timeOrigin + start;
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q < 0 ? url : url.slice(0, q);

@@ -11,6 +11,7 @@ import { log, logThrottled } from "./log";
 import { createMetrics } from "./metrics";
 import { RecentAttempts } from "./recent";
 import { requestHandler } from "./routes";
+import { WallClock } from "./wall-clock";
 import { RunCache } from "./runs";
 import type { MockSettings } from "./settings";
 
@@ -72,6 +73,7 @@ export async function runWorker(settings: MockSettings): Promise<void> {
     maxBodyBytes: settings.maxBodyBytes,
     requireSignature: settings.requireSignature,
     closing: () => closing,
+    clock: new WallClock(),
   });
   const server = createServer(
     { keepAliveTimeout: KEEP_ALIVE_MS, headersTimeout: KEEP_ALIVE_MS + 5_000 },

@@ -17,16 +17,18 @@ export const GAMMA = 1.02;
 export const RELATIVE_PRECISION = (GAMMA - 1) / (GAMMA + 1);
 const LOG_GAMMA = Math.log(GAMMA);
 
-// Lua: record_hist adds value v (µs; negative means "no sample") to stage s of
+// Lua: record_hist adds value v (µs, not negative) to stage s of
 // the latency hash k and sets k's TTL when k was just created (the first
 // sample of a bucket is the only way a field, and so the key, comes to exist).
-// record_difference records a difference of two clocks' stamps, counting and
-// recording as 0 the ones that came out negative: for the queue stage that is
-// an attempt Outpost started before k6 saw the publish ack, which is worth
-// showing rather than hiding. Expects expire_nx(key) from the enclosing script.
+// record_difference records a difference of two stamps, counting and recording
+// as 0 the ones that came out negative: every stage but publish subtracts one
+// host's clock from another's (queue: Outpost's attempt start before k6 saw
+// the ack; delivery: Outpost's clock ahead of the mock's; e2e: k6's ahead of
+// the mock's), and publish one wall-clock reading from a later one, so a
+// negative value is clock skew or a clock step, worth showing rather than
+// hiding. Expects expire_nx(key) from the enclosing script.
 export const LUA_RECORD_HISTOGRAM = `
 local function record_hist(k, s, v)
-  if v < 0 then return end
   local b = 0
   if v >= 1 then b = math.floor(math.log(v) / ${LOG_GAMMA.toPrecision(17)}) + 1 end
   v = math.floor(v)

@@ -55,7 +55,7 @@ for j = 1, #ARGV[7] do
   end
 end
 if ARGV[6] == '1' then
-  record_hist(KEYS[5], 'publish', tonumber(ARGV[4]))
+  record_difference(KEYS[5], 'publish', tonumber(ARGV[4]))
   for i = 8, #KEYS, 3 do
     local ta = redis.call('BITFIELD', KEYS[i], 'GET', 'u32', '#' .. loc)[1]
     if ta > 0 then record_difference(KEYS[i + 1], 'queue', ((ta - 1) - t2) * 1000) end
@@ -80,7 +80,7 @@ return 1
 };
 
 // KEYS: rcv:d, dst:d, lat:d, tl:d<d>, t2:t, ta:d.
-// ARGV: ttl, local, delivery µs (-1 none), end-to-end µs (-1 none), epoch second,
+// ARGV: ttl, local, delivery µs ('' none), end-to-end µs ('' none), epoch second,
 //       attempt start ms since startedAt (-1 none), record latency (1|0), signature status.
 // Returns 1 for the first delivery of this event to this destination, 0 for a duplicate.
 export const RECEIPT: Script = {
@@ -96,8 +96,8 @@ end
 if redis.call('HINCRBY', KEYS[2], 'first', 1) == 1 then expire_nx(KEYS[1]) end
 if redis.call('HINCRBY', KEYS[4], ARGV[5], 1) == 1 then expire_nx(KEYS[4]) end
 if ARGV[7] == '1' then
-  record_hist(KEYS[3], 'delivery', tonumber(ARGV[3]))
-  record_hist(KEYS[3], 'e2e', tonumber(ARGV[4]))
+  if ARGV[3] ~= '' then record_difference(KEYS[3], 'delivery', tonumber(ARGV[3])) end
+  if ARGV[4] ~= '' then record_difference(KEYS[3], 'e2e', tonumber(ARGV[4])) end
   local ta = tonumber(ARGV[6])
   if ta >= 0 then
     local t2 = redis.call('BITFIELD', KEYS[5], 'GET', 'u32', '#' .. loc)[1]

@@ -268,7 +268,7 @@ export class RunStateStore {
       this.ttlSeconds,
       localIndexOfSeq(record.shape, ev.seq),
       Math.max(0, Math.round(ev.t2Ms - record.startedAtMs)),
-      Math.max(0, Math.round((ev.t2Ms - ev.t0Ms) * 1000)),
+      Math.round((ev.t2Ms - ev.t0Ms) * 1000),
       Math.floor(ev.t2Ms / 1000),
       inWarmup(record, ev.t0Ms) ? 0 : 1,
       destinations.map((_, j) => (ev.routed?.[j] === false ? "0" : "1")).join(""),
@@ -298,7 +298,8 @@ export class RunStateStore {
     const tenant = tenantOfSeq(record.shape, r.seq);
     const k = this.keys;
     const d = r.destination;
-    const us = (ms: number | undefined): number => (ms === undefined ? -1 : Math.max(0, Math.round(ms * 1000)));
+    // Differences of two hosts' clocks can come out negative: the script counts those.
+    const us = (ms: number): number => Math.round(ms * 1000);
     const sample = r.t0Ms === undefined || !inWarmup(record, r.t0Ms);
     const reply = await this.scripts.run(
       RECEIPT,
@@ -306,8 +307,8 @@ export class RunStateStore {
       [
         this.ttlSeconds,
         localIndexOfSeq(record.shape, r.seq),
-        r.taMs === undefined ? -1 : us(r.t3Ms - r.taMs),
-        r.t0Ms === undefined ? -1 : us(r.t3Ms - r.t0Ms),
+        r.taMs === undefined ? "" : us(r.t3Ms - r.taMs),
+        r.t0Ms === undefined ? "" : us(r.t3Ms - r.t0Ms),
         Math.floor(r.t3Ms / 1000),
         r.taMs === undefined || r.taMs < record.startedAtMs ? -1 : Math.round(r.taMs - record.startedAtMs),
         sample ? 1 : 0,

@@ -13,8 +13,8 @@ export interface StageLatency {
   p95Ms: number | null;
   p99Ms: number | null;
   maxMs: number | null;
-  // Samples whose clock difference was negative, recorded as 0 (queue: Outpost
-  // started the attempt before k6 saw the publish ack).
+  // Samples whose clock difference was negative, recorded as 0 (clock skew
+  // between hosts, a clock step, or for queue an attempt before the ack).
   belowZero: number;
 }
 

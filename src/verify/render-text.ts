@@ -1,5 +1,5 @@
 import { EXHAUSTED_SPLIT_LIMIT } from "../runstate/scripts";
-import { STAGES } from "../runstate/keys";
+import { type Stage, STAGES } from "../runstate/keys";
 import { formatDuration } from "../config/env";
 import type { DestinationRow, UndeliveredEvent } from "./ledger";
 import { renderLostRun } from "./lost-run";
@@ -8,6 +8,14 @@ import type { Rate, TimelinePoint } from "./throughput";
 import { percentText } from "./verdict";
 
 const MAX_DESTINATION_ROWS = 20;
+
+// What a negative sample of each stage says (docs/loadtest.md, clocks).
+const NEGATIVE_MEANS: Record<Stage, string> = {
+  publish: "k6's wall clock stepped back between iteration start and publish ack",
+  queue: "Outpost started the attempt before k6 saw the publish ack (a real race, or Outpost's clock ahead of k6's)",
+  delivery: "Outpost's clock is ahead of the mock's",
+  e2e: "k6's clock is ahead of the mock's",
+};
 const MAX_TIMELINE_ROWS = 30;
 
 function table(header: string[], rows: Array<Array<string | number>>): string[] {
@@ -155,17 +163,16 @@ export function renderText(result: VerifyResult): string {
     "",
     `Latency per stage, ms (${r.latency.precision.statement}):`,
     ...table(
-      ["stage", "count", "mean", "p50", "p90", "p95", "p99", "max"],
+      ["stage", "count", "mean", "p50", "p90", "p95", "p99", "max", "below 0"],
       STAGES.map((s) => {
         const l = r.latency.stages[s];
-        return [s, l.count, ms(l.meanMs), ms(l.p50Ms), ms(l.p90Ms), ms(l.p95Ms), ms(l.p99Ms), ms(l.maxMs)];
+        return [s, l.count, ms(l.meanMs), ms(l.p50Ms), ms(l.p90Ms), ms(l.p95Ms), ms(l.p99Ms), ms(l.maxMs), l.belowZero];
       }),
     ),
-    ...(r.latency.stages.queue.belowZero > 0
-      ? [
-          `  queue: ${r.latency.stages.queue.belowZero} of ${r.latency.stages.queue.count} attempts started before k6 saw the publish ack (counted as 0 ms)`,
-        ]
-      : []),
+    ...STAGES.filter((s) => r.latency.stages[s].belowZero > 0).map(
+      (s) =>
+        `  ${s}: ${r.latency.stages[s].belowZero} of ${r.latency.stages[s].count} samples came out negative and count as 0 ms: ${NEGATIVE_MEANS[s]}`,
+    ),
     "",
     "Throughput (whole epoch seconds from first to last event):",
     rateLine("published (accepted)", r.throughput.published),

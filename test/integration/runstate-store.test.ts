@@ -95,6 +95,25 @@ describe("run-state store against a real redis-server", () => {
     assert.deepEqual({ n: q.count, below: q.belowZero, max: q.maxUs }, { n: 2, below: 2, max: 0 });
   });
 
+  it("counts negative delivery and end-to-end samples (skewed clocks) instead of clamping them silently", async () => {
+    const rec = record("skew1");
+    const store = new RunStateStore(live.redis, rec.testId);
+    await store.createRunRecord(rec);
+    const t = rec.startedAtMs + 4000;
+    await store.recordPublishAccepted(rec, { seq: 0, t0Ms: t, t2Ms: t + 5 });
+    await store.recordPublishAccepted(rec, { seq: 2, t0Ms: t, t2Ms: t + 5 });
+    // seq 0: the mock's clock is 3 ms behind Outpost's (delivery -2 ms) and 1.5 ms behind k6's (e2e -1.5 ms).
+    await store.recordReceipt(rec, { destination: 0, seq: 0, t0Ms: t, taMs: t + 0.5, t3Ms: t - 1.5, signature: "ok" });
+    await store.recordReceipt(rec, { destination: 0, seq: 2, t0Ms: t, taMs: t + 8, t3Ms: t + 9.25, signature: "ok" });
+    const stages = await store.stageHistograms(rec);
+    assert.deepEqual(
+      [stages.delivery.count, stages.delivery.belowZero, stages.delivery.minUs, stages.delivery.maxUs],
+      [2, 1, 0, 1250],
+    );
+    assert.deepEqual([stages.e2e.count, stages.e2e.belowZero, stages.e2e.minUs, stages.e2e.maxUs], [2, 1, 0, 9250]);
+    assert.equal(stages.publish.belowZero, 0);
+  });
+
   it("counts in progress only receipts of events whose publish ack is recorded", async () => {
     const rec = record("prog1");
     const store = new RunStateStore(live.redis, rec.testId);

@@ -400,6 +400,19 @@ describe("report and its text rendering", () => {
     assert.match(text, /Publish: attempted 14 of about 16 planned \(fewer: iterations k6 dropped/);
   });
 
+  it("shows negative samples of every stage, and what they mean", () => {
+    const r = report(tolerant());
+    r.latency.stages.e2e = { ...r.latency.stages.e2e, belowZero: 3 };
+    const text = renderText(r);
+    assert.match(text, /stage\s+count\s+mean\s+p50\s+p90\s+p95\s+p99\s+max\s+below 0\n/);
+    assert.match(text, /e2e\s+100\s+50\.5\s+50\.1\s+.*\s3\n/);
+    assert.match(
+      text,
+      /\n {2}e2e: 3 of 100 samples came out negative and count as 0 ms: k6's clock is ahead of the mock's\n/,
+    );
+    assert.doesNotMatch(text, /queue: .* came out negative/);
+  });
+
   it("notes fewer publishes than planned only when there were fewer", () => {
     const text = (attempted: number, phase: RunPhase): string =>
       renderText({
