@@ -12,8 +12,10 @@ import { plannedEvents, scenarioForLoad } from "../src/publish/load-profile";
 import { createPayloadFactory } from "../src/publish/payload";
 import { preflight } from "../src/publish/preflight";
 import { provisionRun } from "../src/publish/provision";
+import { arrivalOffsetMs } from "../src/publish/schedule";
 import {
   type EventOutcome,
+  type EventTiming,
   type PublishDeps,
   type PublishRun,
   publishEvent,
@@ -41,6 +43,8 @@ const http = new K6HttpPort();
 const redis = loaded.ok ? new K6RedisPort(loaded.settings.redisUrl) : null;
 
 const latency = new Trend(METRICS.latency, true);
+const generatorLag = new Trend(METRICS.generatorLag, true);
+const schedule = loaded.ok ? scenarioForLoad(loaded.settings.load) : null;
 const accepted = new Counter(METRICS.accepted);
 const rejected = new Counter(METRICS.rejected);
 const duplicate = new Counter(METRICS.duplicate);
@@ -98,9 +102,9 @@ function publishDeps(run: PublishRun): PublishDeps {
 
 // The first failed run-state write stops the test: the ledger could no longer
 // account for what Outpost accepts, so publishing on would only load Outpost.
-async function publishOrStop(d: PublishDeps, run: PublishRun, seq: number, t0Ms: number): Promise<EventOutcome> {
+async function publishOrStop(d: PublishDeps, run: PublishRun, seq: number, timing: EventTiming): Promise<EventOutcome> {
   try {
-    return await publishEvent(d, run, seq, t0Ms);
+    return await publishEvent(d, run, seq, timing);
   } catch (err) {
     if (err instanceof RunStateWriteError && loaded.ok)
       return abort(runStateLostLine(err, redactUrl(loaded.settings.redisUrl)));
@@ -108,10 +112,17 @@ async function publishOrStop(d: PublishDeps, run: PublishRun, seq: number, t0Ms:
   }
 }
 
+// t0 is the event's slot in the arrival schedule (k6's own formula), so k6's
+// lag in starting the iteration counts in end-to-end latency instead of
+// hiding (coordinated omission); the lag itself is a stage of its own.
 export default async function (data: SetupData): Promise<void> {
-  const t0Ms = k6Clock.now();
+  const startedMs = k6Clock.now();
+  const seq = exec.scenario.iterationInTest;
+  const offset = schedule === null ? null : arrivalOffsetMs(schedule, seq);
+  const scheduledMs = offset === null ? null : exec.scenario.startTime + offset;
   deps ??= publishDeps(data.run);
-  const outcome = await publishOrStop(deps, data.run, exec.scenario.iterationInTest, t0Ms);
+  const outcome = await publishOrStop(deps, data.run, seq, { scheduledMs, startedMs });
+  if (scheduledMs !== null) generatorLag.add(startedMs - scheduledMs);
   latency.add(outcome.latencyMs, { verdict: outcome.verdict });
   if (outcome.verdict === "accepted") accepted.add(1);
   else if (outcome.verdict === "duplicate") duplicate.add(1);

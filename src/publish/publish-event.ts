@@ -37,11 +37,19 @@ export interface PublishDeps {
 
 export type PublishVerdict = "accepted" | "duplicate" | "rejected" | "error";
 
+// When an event was due and when k6 got to it.
+export interface EventTiming {
+  // The scheduled time (arrivalOffsetMs), or null where it cannot be derived.
+  scheduledMs: number | null;
+  // The iteration's start.
+  startedMs: number;
+}
+
 export interface EventOutcome {
   verdict: PublishVerdict;
   // The reason recorded in Redis for anything not accepted.
   reason?: string;
-  // t2 - t0.
+  // t2 - iteration start.
   latencyMs: number;
   // Outpost's answer listed other destinations than the tenant has (fewer or others).
   routingMismatch: boolean;
@@ -116,24 +124,30 @@ export async function publishEvent(
   deps: PublishDeps,
   run: PublishRun,
   seq: number,
-  t0Ms: number,
+  timing: EventTiming,
 ): Promise<EventOutcome> {
+  // t0 is when the event was due, so the generator's own lag counts in end-to-end latency.
+  const t0Ms = timing.scheduledMs ?? timing.startedMs;
   const id = eventId(run.testId, seq);
   const res = await deps.outpost.publish({
     id,
     tenantId: tenantId(run.testId, tenantOfSeq(run.shape, seq)),
     topic: run.topic,
     eligibleForRetry: run.retry,
-    metadata: { [T0_METADATA_KEY]: String(Math.round(t0Ms)) },
+    metadata: { [T0_METADATA_KEY]: t0Ms.toFixed(3) },
     dataJson: deps.payload(seq),
   });
   const t2Ms = deps.clock.now();
-  const latencyMs = t2Ms - t0Ms;
+  const latencyMs = t2Ms - timing.startedMs;
   if (res.kind === "accepted") {
     const routing = routingOf(run, seq, res.destinationIds);
-    await recording(id, () => deps.store.recordPublishAccepted(run, { seq, t0Ms, t2Ms, routed: routing.routed }));
+    const startedMs = timing.scheduledMs === null ? undefined : timing.startedMs;
+    await recording(id, () =>
+      deps.store.recordPublishAccepted(run, { seq, t0Ms, startedMs, t2Ms, routed: routing.routed }),
+    );
     const unexplained = routing.unexplained;
     if (unexplained !== null) await recording(id, () => deps.store.countPublish(unexplained));
+    if (timing.scheduledMs === null) await recording(id, () => deps.store.countPublish("t0_unscheduled"));
     return { verdict: "accepted", latencyMs, routingMismatch: routing.mismatch };
   }
   const reason =

@@ -6,6 +6,8 @@ import { type ArrivalRateScenario, scenarioForLoad } from "./load-profile";
 // k6 metric names the throughput scenario emits.
 export const METRICS = {
   latency: "publish_latency",
+  // Iteration start minus the event's scheduled time.
+  generatorLag: "publish_generator_lag",
   accepted: "publish_accepted",
   rejected: "publish_rejected",
   duplicate: "publish_duplicate",

@@ -1,8 +1,11 @@
 // Every Redis key of a run. All share the {TEST_ID} hash tag so a run lives in
 // one Redis Cluster slot (Lua scripts touch several keys at once).
 
-export type Stage = "publish" | "queue" | "delivery" | "e2e";
-export const STAGES: readonly Stage[] = ["publish", "queue", "delivery", "e2e"];
+// generator_lag: the event's scheduled time to its iteration's start (k6).
+export type Stage = "generator_lag" | "publish" | "queue" | "delivery" | "e2e";
+export const STAGES: readonly Stage[] = ["generator_lag", "publish", "queue", "delivery", "e2e"];
+// Recorded by the publisher in the run-wide latency hash; the others per destination by the mock.
+export const RUN_WIDE_STAGES: readonly Stage[] = ["generator_lag", "publish"];
 
 export interface RunKeys {
   // JSON run record (RunRecord), written once by setup (SET NX).

@@ -22,7 +22,7 @@ export interface Script {
 //       per destination of t.
 // ARGV: ttl, local, t2 (ms since startedAt), publish latency µs, epoch second, record latency (1|0),
 //       routed flags (one 1|0 per destination of t, in order: did Outpost's answer list it), t2 epoch ms,
-//       index of t's first destination.
+//       index of t's first destination, generator lag µs ('' when t0 is not the scheduled time).
 // Returns 1 when newly accepted, 0 when this sequence was already accepted (a harness anomaly).
 export const PUBLISH_ACCEPTED: Script = {
   name: "publish_accepted",
@@ -56,6 +56,7 @@ for j = 1, #ARGV[7] do
 end
 if ARGV[6] == '1' then
   record_difference(KEYS[5], 'publish', tonumber(ARGV[4]))
+  if ARGV[10] ~= '' then record_difference(KEYS[5], 'generator_lag', tonumber(ARGV[10])) end
   for i = 8, #KEYS, 3 do
     local ta = redis.call('BITFIELD', KEYS[i], 'GET', 'u32', '#' .. loc)[1]
     if ta > 0 then record_difference(KEYS[i + 1], 'queue', ((ta - 1) - t2) * 1000) end

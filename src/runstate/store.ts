@@ -8,7 +8,7 @@ import {
   tenantOfDestination,
   tenantOfSeq,
 } from "./identity";
-import { DEFAULT_RUN_TTL_SECONDS, type RunKeys, runKeys, type Stage, STAGES } from "./keys";
+import { DEFAULT_RUN_TTL_SECONDS, RUN_WIDE_STAGES, type RunKeys, runKeys, type Stage, STAGES } from "./keys";
 import { parseRunRecord, type RunRecord } from "./record";
 import {
   FAULT,
@@ -26,7 +26,11 @@ export type SignatureStatus = "ok" | "bad" | "missing" | "unchecked";
 
 export interface PublishOutcome {
   seq: number;
+  // The event's t0: its scheduled time, or its iteration start where the
+  // schedule cannot be derived.
   t0Ms: number;
+  // The iteration's start when t0 is the scheduled time: generator lag = startedMs − t0Ms.
+  startedMs?: number;
   // Publish acknowledged (k6 measures it; ms precision).
   t2Ms: number;
   // Per destination of the event's tenant, in order: did Outpost's answer list it.
@@ -268,12 +272,13 @@ export class RunStateStore {
       this.ttlSeconds,
       localIndexOfSeq(record.shape, ev.seq),
       Math.max(0, Math.round(ev.t2Ms - record.startedAtMs)),
-      Math.round((ev.t2Ms - ev.t0Ms) * 1000),
+      Math.round((ev.t2Ms - (ev.startedMs ?? ev.t0Ms)) * 1000),
       Math.floor(ev.t2Ms / 1000),
       inWarmup(record, ev.t0Ms) ? 0 : 1,
       destinations.map((_, j) => (ev.routed?.[j] === false ? "0" : "1")).join(""),
       Math.round(ev.t2Ms),
       destinations[0],
+      ev.startedMs === undefined ? "" : Math.round((ev.startedMs - ev.t0Ms) * 1000),
     ]);
     return asNumber(reply) === 1;
   }
@@ -438,10 +443,9 @@ export class RunStateStore {
     const perDestination = await Promise.all(record.destinations.map((d) => this.latencyFields(d.index)));
     const out = {} as Record<Stage, Histogram>;
     for (const stage of STAGES) {
-      out[stage] =
-        stage === "publish"
-          ? histogramFromHash(runWide, stage)
-          : mergeHistograms(perDestination.map((f) => histogramFromHash(f, stage)));
+      out[stage] = RUN_WIDE_STAGES.includes(stage)
+        ? histogramFromHash(runWide, stage)
+        : mergeHistograms(perDestination.map((f) => histogramFromHash(f, stage)));
     }
     return out;
   }

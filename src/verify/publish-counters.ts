@@ -11,6 +11,8 @@ export interface PublishCounters {
   notAccepted: number;
   // Refused (non-2xx) or never answered: rejected plus errors, duplicates not included.
   failed: number;
+  // Accepted events whose t0 is their iteration start: past the derivable schedule.
+  unscheduled: number;
   // Publishes k6 made (accepted + not accepted) and the profile's plan: fewer
   // attempts than planned are iterations k6 dropped or a run cut short.
   attempted: number;
@@ -27,11 +29,16 @@ export function publishCounters(hash: Record<string, number>, planned: number): 
     errors: {},
     notAccepted: 0,
     failed: 0,
+    unscheduled: 0,
     attempted: 0,
     planned,
     other: {},
   };
   for (const [field, n] of Object.entries(hash)) {
+    if (field === "t0_unscheduled") {
+      out.unscheduled = n;
+      continue;
+    }
     if (field === "accepted") out.accepted = n;
     else if (field === "duplicate") out.duplicate = n;
     else if (field.startsWith("rejected:")) out.rejected[field.slice("rejected:".length)] = n;

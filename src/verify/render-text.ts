@@ -11,6 +11,8 @@ const MAX_DESTINATION_ROWS = 20;
 
 // What a negative sample of each stage says (docs/loadtest.md, clocks).
 const NEGATIVE_MEANS: Record<Stage, string> = {
+  generator_lag:
+    "the iteration started before its scheduled time by less than the millisecond to which k6 gives the scenario's start (exec.scenario.startTime)",
   publish: "k6's wall clock stepped back between iteration start and publish ack",
   queue: "Outpost started the attempt before k6 saw the publish ack (a real race, or Outpost's clock ahead of k6's)",
   delivery: "Outpost's clock is ahead of the mock's",
@@ -122,6 +124,21 @@ function publishedOfPlanned(r: VerifyReport): string {
   return `attempted ${p.attempted} of about ${p.planned} planned${fewer}; `;
 }
 
+// Where t0 is not the event's slot in the schedule, say so next to the latencies.
+function scheduleNotes(r: VerifyReport): string[] {
+  const p = r.publish;
+  const notes: string[] = [];
+  if (p.unscheduled > 0)
+    notes.push(
+      `  t0 of ${p.unscheduled} accepted event(s) is their iteration start: k6 started them past the end of the arrival schedule`,
+    );
+  if (r.ledger.phase === "ended" && p.planned > 0 && p.attempted < p.planned - 1)
+    notes.push(
+      `  k6 started ${p.planned - p.attempted} fewer iterations than planned (dropped) and numbers only those it starts, so from the first drop on an event's t0 is earlier than its real slot: generator_lag and e2e overstate by up to the drops so far × the schedule's interval`,
+    );
+  return notes;
+}
+
 export function renderText(result: VerifyResult): string {
   if (isLostRun(result)) return renderLostRun(result);
   const r = result;
@@ -173,6 +190,7 @@ export function renderText(result: VerifyResult): string {
       (s) =>
         `  ${s}: ${r.latency.stages[s].belowZero} of ${r.latency.stages[s].count} samples came out negative and count as 0 ms: ${NEGATIVE_MEANS[s]}`,
     ),
+    ...scheduleNotes(r),
     "",
     "Throughput (whole epoch seconds from first to last event):",
     rateLine("published (accepted)", r.throughput.published),

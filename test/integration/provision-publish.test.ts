@@ -194,10 +194,11 @@ describe("throughput provisioning and publishing against a real redis-server", (
       if (seq === 9) outpost.setDestinationDisabled("pub1-t2", "pub1-d5", true);
       const t0 = clock.ms;
       clock.ms += 3;
-      outcomes.push(await publishEvent(deps, run, seq, t0));
+      // Due at t0, started 1 ms late (generator lag), acknowledged 2 ms later.
+      outcomes.push(await publishEvent(deps, run, seq, { scheduledMs: t0, startedMs: t0 + 1 }));
     }
     // Publishing seq 0 again: Outpost says duplicate.
-    outcomes.push(await publishEvent(deps, run, 0, clock.ms));
+    outcomes.push(await publishEvent(deps, run, 0, { scheduledMs: null, startedMs: clock.ms }));
 
     assert.deepEqual(
       outcomes.map((o) => o.verdict),
@@ -221,13 +222,19 @@ describe("throughput provisioning and publishing against a real redis-server", (
       outcomes.flatMap((o, i) => (o.routingMismatch ? [i] : [])),
       [11],
     );
-    assert.equal(outcomes[0].latencyMs, 3);
+    assert.equal(outcomes[0].latencyMs, 2);
     assert.deepEqual(await store.counters(store.keys.publish), {
       accepted: 10,
       "rejected:500": 1,
       "rejected:409": 1,
       duplicate: 1,
     });
+    // Every accepted event has its generator lag (1 ms) and its publish stage from the iteration's start (2 ms).
+    const stages = await store.stageHistograms(record);
+    assert.deepEqual(
+      [stages.generator_lag.count, stages.generator_lag.minUs, stages.generator_lag.maxUs, stages.publish.maxUs],
+      [10, 1000, 1000, 2000],
+    );
     // seq 11 (tenant 2) was not routed to destination 5: 19 deliveries expected, not 20.
     assert.deepEqual(await store.progress(record), { expected: 19, delivered: 0 });
     const snapshot = await store.snapshot(record, 10, 11);
@@ -242,7 +249,7 @@ describe("throughput provisioning and publishing against a real redis-server", (
       assert.equal(ev.tenant_id, `pub1-t${tenantOfSeq(record.shape, seq)}`);
       assert.equal(ev.topic, "loadtest.event");
       assert.equal(ev.eligible_for_retry, false);
-      assert.match(ev.metadata["lt-t0"], /^\d{13}$/);
+      assert.match(ev.metadata["lt-t0"], /^\d{13}\.000$/);
       assert.equal(JSON.stringify(ev.data).length, 300);
     }
     assert.equal(snapshot.tenants[1].accepted, 3); // seq 1, 7, 10 (seq 4 was rejected)
@@ -258,7 +265,10 @@ describe("throughput provisioning and publishing against a real redis-server", (
       clock: new StepClock(record.startedAtMs),
       payload: createPayloadFactory(100, "x"),
     };
-    const o = await publishEvent(deps, publishRunOf(record), 0, record.startedAtMs);
+    const o = await publishEvent(deps, publishRunOf(record), 0, {
+      scheduledMs: record.startedAtMs,
+      startedMs: record.startedAtMs,
+    });
     assert.deepEqual([o.verdict, o.reason], ["error", "error:refused"]);
     assert.deepEqual(await store.counters(store.keys.publish), { "error:refused": 1 });
   });

@@ -137,6 +137,26 @@ describe("throughput on real k6 under real conditions", function () {
     );
   });
 
+  // k6 starts an iteration within a few ms of its slot; a schedule off by one slot
+  // would put every lag a whole interval (25-200 ms here) off, or below zero. k6
+  // has whole-millisecond clocks only, so lags under 1 ms can come out negative.
+  for (const [profile, env] of [
+    ["constant", { RATE: "40", DURATION: "3s" }],
+    ["ramp", { PROFILE: "ramp", START_RATE: "5", RATE: "40", DURATION: "4s", RAMP_UP: "3s" }],
+  ] as const) {
+    it(`t0 is the event's slot in k6's ${profile} schedule: generator lag stays within an interval`, async () => {
+      const testId = `sched-${profile}`;
+      const r = await throughput({ TEST_ID: testId, ...env });
+      assert.equal(r.code, 0, r.stderr);
+      const report = await verifyNow(testId);
+      const lag = report.latency.stages.generator_lag;
+      assert.equal(lag.count, report.publish.accepted);
+      assert.equal(report.publish.unscheduled, 0);
+      assert.ok(lag.belowZero < lag.count / 2, `${lag.belowZero} of ${lag.count} below zero`);
+      assert.ok((lag.p50Ms ?? Infinity) < 12, `generator lag p50 ${lag.p50Ms} ms`);
+    });
+  }
+
   it("Ctrl-C: teardown records the run as cut short, and verify says INCOMPLETE (cut short) naming published vs planned", async () => {
     const testId = "cut1";
     const run = startK6(join(tmp, "throughput.js"), {

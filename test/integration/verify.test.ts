@@ -151,6 +151,7 @@ describe("verify against a real redis-server", () => {
       errors: { timeout: 1 },
       notAccepted: 3,
       failed: 2,
+      unscheduled: 0,
       attempted: 303,
       planned: 305,
       other: {},

@@ -92,7 +92,7 @@ function latencies(): StageLatencies {
     e2e.maxUs = Math.max(e2e.maxUs, ms * 1000);
   }
   const none = stageLatency(emptyHistogram());
-  return { publish: none, queue: none, delivery: none, e2e: stageLatency(e2e) };
+  return { generator_lag: none, publish: none, queue: none, delivery: none, e2e: stageLatency(e2e) };
 }
 
 function report(settings: VerifySettings, ledger = ledgerOf([{}, {}])): VerifyReport {
@@ -384,6 +384,7 @@ describe("report and its text rendering", () => {
       errors: { timeout: 1 },
       notAccepted: 4,
       failed: 3,
+      unscheduled: 0,
       attempted: 14,
       planned: 16,
       other: { dropped: 3 },
@@ -411,6 +412,20 @@ describe("report and its text rendering", () => {
       /\n {2}e2e: 3 of 100 samples came out negative and count as 0 ms: k6's clock is ahead of the mock's\n/,
     );
     assert.doesNotMatch(text, /queue: .* came out negative/);
+  });
+
+  it("says where t0 is not the event's scheduled slot", () => {
+    const text = (hash: Record<string, number>): string =>
+      renderText({ ...report(tolerant()), publish: publishCounters(hash, 50) });
+    assert.doesNotMatch(text({ accepted: 50 }), /t0 of|fewer iterations than planned/);
+    assert.match(
+      text({ accepted: 51, t0_unscheduled: 1 }),
+      /\n {2}t0 of 1 accepted event\(s\) is their iteration start: k6 started them past the end of the arrival schedule\n/,
+    );
+    assert.match(
+      text({ accepted: 40 }),
+      /\n {2}k6 started 10 fewer iterations than planned \(dropped\) and numbers only those it starts/,
+    );
   });
 
   it("notes fewer publishes than planned only when there were fewer", () => {
