@@ -1,7 +1,5 @@
 import { strict as assert } from "node:assert";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { NodeRedisPort } from "../../adapters/node/redis";
@@ -12,43 +10,43 @@ import { renderText } from "../../src/verify/render-text";
 import type { VerifyReport } from "../../src/verify/report";
 import { verifiedReport as runVerification } from "../support/verify-result";
 import { type K6Result, k6Messages, k6UnderTest, runK6, startK6 } from "../support/k6";
-import { type OutpostStandin, startOutpostStandin } from "../support/outpost-standin";
+import { type OutpostFake, startOutpostFake } from "../support/outpost-fake";
+import { type MockProcess, startMock } from "../mock-webhook/fixtures";
 import { connectRedis, freePort, type RedisServer, startRedis } from "../support/redis-server";
 
 const KEY = "admin-key-do-not-print";
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-// What throughput does on the pinned real k6 when its surroundings misbehave,
-// against a real redis-server and the Outpost stand-in.
+// What throughput and verify report on the pinned real k6 when their
+// surroundings misbehave, with a real redis-server, the Outpost fake
+// delivering to the real mock webhook process.
 describe("throughput on real k6 under real conditions", function () {
   this.timeout(180_000);
   let tmp: string;
   let redisServer: RedisServer;
   let redis: NodeRedisPort;
-  let outpost: OutpostStandin;
-  let mock: Server;
+  let outpost: OutpostFake;
+  let mock: MockProcess;
   let mockUrl: string;
 
   before(async () => {
     tmp = mkdtempSync(join(tmpdir(), "olt-throughput-k6-"));
     const [r, o] = await Promise.all([
       startRedis(),
-      startOutpostStandin(KEY),
+      startOutpostFake({ apiKey: KEY, includeMillisecondTimestamp: true, deliveryMaxConcurrency: 50 }),
       buildBundles(k6UnderTest().flavour, tmp),
     ]);
     redisServer = r;
     outpost = o;
     redis = await connectRedis(redisServer);
-    // Only the mock's health check matters here: nothing is delivered.
-    mock = createServer((req, res) => res.writeHead(req.url === "/healthz" ? 200 : 404).end());
-    await new Promise<void>((resolve) => mock.listen(0, "127.0.0.1", resolve));
-    mockUrl = `http://127.0.0.1:${(mock.address() as AddressInfo).port}`;
+    mock = await startMock({ REDIS_URL: redisServer.url });
+    mockUrl = mock.url;
   });
   after(async () => {
+    await outpost?.stop();
+    await mock?.stop();
     await redis?.close();
     await redisServer?.stop();
-    await outpost?.stop();
-    mock?.close();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -67,21 +65,24 @@ describe("throughput on real k6 under real conditions", function () {
 
   const publishedBy = (testId: string): number => outpost.published.filter((p) => p.id.startsWith(`${testId}_`)).length;
 
-  // verify in Node at once (nothing is delivered here: the stand-in delivers nothing).
-  const verifyNow = (testId: string, env: Record<string, string> = {}): Promise<VerifyReport> =>
-    runVerification(
+  // verify in Node at once, once Outpost has nothing left to deliver.
+  const verifyNow = async (testId: string, env: Record<string, string> = {}): Promise<VerifyReport> => {
+    await outpost.whenIdle();
+    return runVerification(
       new RunStateStore(redis, testId),
       readVerifySettings({ TEST_ID: testId, REDIS_URL: redisServer.url, VERIFY_TIMEOUT: "0s", ...env }),
       { now: () => Date.now() },
       () => Promise.resolve(),
     );
+  };
 
-  it("a run that completes its schedule is recorded as ended: no cut short, no 'fewer' note", async () => {
+  it("a run that completes its schedule is recorded as ended: PASS, no cut short, no 'fewer' note", async () => {
     const r = await throughput({ TEST_ID: "full1", RATE: "25", DURATION: "2s" });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual((await new RunStateStore(redis, "full1").runEnd()).cutShort, 0);
     const report = await verifyNow("full1");
-    assert.equal(report.verdict.checks.find((c) => c.name === "run")?.ok, true);
+    assert.equal(report.outcome, "PASS", report.verdict.reasons.join("; "));
+    assert.equal(report.latency.stages.e2e.count, report.ledger.totals.accepted);
     assert.ok(Math.abs(report.publish.attempted - 50) <= 1, `attempted ${report.publish.attempted}`);
     assert.match(renderText(report), /Publish: attempted (49|50|51) of about 50 planned; accepted/);
   });
@@ -98,6 +99,7 @@ describe("throughput on real k6 under real conditions", function () {
       check?.detail,
       `5 of ${n} publishes (${((5 / n) * 100).toFixed(3)}%) refused, failed or timed out: HTTP 503 5; at most 0 allowed (VERIFY_MAX_PUBLISH_ERRORS)`,
     );
+    assert.deepEqual(report.verdict.reasons, [check?.detail], "everything accepted was delivered");
     assert.equal((await verifyNow("refused1", { VERIFY_MAX_PUBLISH_ERRORS: "5" })).verdict.checks[2].ok, true);
   });
 
@@ -109,9 +111,7 @@ describe("throughput on real k6 under real conditions", function () {
     });
     const deadline = Date.now() + 30_000;
     while (publishedBy(testId) < 25 && Date.now() < deadline) await sleep(20);
-    const destination = outpost.destinations.get("route1-d1");
-    assert.ok(destination);
-    destination.disabled = true;
+    outpost.setDestinationDisabled("route1-t0", "route1-d1", true);
     const disabledAt = Date.now();
     const r = await run.done;
     // throughput's own publish_routing_mismatch threshold flags it too.
@@ -127,10 +127,10 @@ describe("throughput on real k6 under real conditions", function () {
       gap.firstMs !== null && Math.abs(gap.firstMs - disabledAt) < 1000,
       `first ${gap.firstMs} vs ${disabledAt}`,
     );
-    assert.equal(
-      report.ledger.destinations[1].missing + report.ledger.destinations[1].notRouted,
-      report.ledger.destinations[1].accepted,
-    );
+    const [d0, d1] = report.ledger.destinations;
+    assert.equal(d0.delivered, d0.accepted);
+    assert.ok(d1.delivered > 0 && d1.delivered + d1.missing + d1.notRouted === d1.accepted);
+    assert.equal(d1.delivered + d1.missing, report.ledger.totals.accepted / 2 - gap.events);
     assert.match(
       report.verdict.checks.find((c) => c.name === "routing")?.detail ?? "",
       /^Outpost's publish answers left out destination 1 \(route1-d1\) for \d+ event\(s\) from .*ALERT_AUTO_DISABLE_DESTINATION/,
@@ -156,6 +156,30 @@ describe("throughput on real k6 under real conditions", function () {
       assert.ok((lag.p50Ms ?? Infinity) < 12, `generator lag p50 ${lag.p50Ms} ms`);
     });
   }
+
+  it("Outpost restarted mid-run: verify alone fails the run on the refused publishes, with count and share", async () => {
+    const testId = "restart1";
+    const run = startK6(join(tmp, "throughput.js"), {
+      cwd: tmp,
+      env: settings({ TEST_ID: testId, RATE: "50", DURATION: "4s" }),
+    });
+    const deadline = Date.now() + 30_000;
+    while (publishedBy(testId) < 50 && Date.now() < deadline) await sleep(20);
+    await outpost.restart(1000);
+    const r = await run.done;
+    assert.equal(r.code, 99, "throughput's own publish_rejected threshold");
+    const report = await verifyNow(testId);
+    assert.equal(report.outcome, "FAIL");
+    const failed = report.publish.failed;
+    assert.ok(failed >= 20 && failed === report.publish.errors.refused, JSON.stringify(report.publish));
+    assert.match(
+      report.verdict.reasons[0],
+      new RegExp(
+        `^${failed} of ${report.publish.attempted} publishes \\(\\d+\\.\\d{3}%\\) refused, failed or timed out: refused ${failed}; at most 0 allowed`,
+      ),
+    );
+    assert.equal(report.verdict.reasons.length, 1, "what Outpost accepted was delivered");
+  });
 
   it("Ctrl-C: teardown records the run as cut short, and verify says INCOMPLETE (cut short) naming published vs planned", async () => {
     const testId = "cut1";
@@ -188,9 +212,9 @@ describe("throughput on real k6 under real conditions", function () {
         `^cut short: throughput stopped at .*, 1\\d\\.\\d s before its planned end, and published ${attempted} of about 400 planned events`,
       ),
     );
-    // Judged on what it published: the stand-in delivers nothing, so FAIL, no longer INCOMPLETE.
+    // Judged on what it published: everything accepted was delivered.
     const partial = await verifyNow(testId, { VERIFY_ALLOW_PARTIAL: "true" });
-    assert.equal(partial.outcome, "FAIL");
+    assert.equal(partial.outcome, "PASS", partial.verdict.reasons.join("; "));
   });
 
   it("a run-state Redis lost mid-run stops the test at the first failed write: one line naming REDIS_URL, run void (exit 108)", async () => {
@@ -234,9 +258,12 @@ describe("throughput on real k6 under real conditions", function () {
     // The shared test Redis runs without persistence: the run goes ahead with one warning.
     const ok = await throughput({ TEST_ID: "nopersist1" });
     assert.equal(ok.code, 0, ok.stderr);
-    assert.deepEqual(k6Messages(ok.stderr, "warning"), [
-      `REDIS_URL=${redisServer.url} has no persistence (appendonly no, no RDB save points): a Redis restart during or after the run loses its state and voids it; run the run-state Redis with appendonly yes`,
-    ]);
+    assert.deepEqual(
+      k6Messages(ok.stderr, "warning").filter((l) => l.startsWith("REDIS_URL=")),
+      [
+        `REDIS_URL=${redisServer.url} has no persistence (appendonly no, no RDB save points): a Redis restart during or after the run loses its state and voids it; run the run-state Redis with appendonly yes`,
+      ],
+    );
   });
 
   describe("an unreachable dependency stops setup with one line naming its variable (exit 108)", () => {
