@@ -19,6 +19,9 @@ export interface HttpRequest {
   timeoutMs?: number;
   // Tag for metrics (k6 groups URLs with ids under one name).
   name?: string;
+  // Statuses this request expects, when not only 2xx/3xx: a probe's 404 is an
+  // answer, not a failure (k6 counts the others in http_req_failed).
+  expectedStatuses?: number[];
 }
 
 export interface HttpResponse {

@@ -10,6 +10,7 @@ export class K6HttpPort implements HttpPort {
       timeout: req.timeoutMs,
       tags: req.name ? { name: req.name } : undefined,
       responseType: "text",
+      ...(req.expectedStatuses ? { responseCallback: http.expectedStatuses(...req.expectedStatuses) } : {}),
     });
     if (res.status === 0) return { status: 0, body: "", error: `${res.error} (k6 error ${res.error_code})` };
     return { status: res.status, body: typeof res.body === "string" ? res.body : "" };

@@ -19,6 +19,9 @@ export type Profile = (typeof PROFILES)[number];
 // Outpost refuses more destinations per tenant (MAX_DESTINATIONS_PER_TENANT, default 20).
 export const MAX_DESTINATIONS_PER_TENANT = 20;
 const MAX_RATE = 100_000;
+// Default VUs per event/s: pre-allocated, and the most k6 may add during the run.
+const PRE_ALLOCATED_VUS_SECONDS = 0.5;
+const MAX_VUS_SECONDS = 2;
 const DAY_MS = 24 * 3_600_000;
 
 export interface LoadSettings {
@@ -98,10 +101,21 @@ function readLoad(env: Env): LoadSettings {
   if (profile === "step" && durationMs / steps < 2000)
     fail("DURATION", formatDuration(durationMs), `at least ${formatDuration(steps * 2000)} for STEPS=${steps}`);
   const peak = profile === "spike" ? Math.max(rate, spikeRate) : Math.max(rate, startRate);
-  // An iteration holds its VU for one publish round trip plus one Redis script:
-  // size for 100 ms typical and allow up to 500 ms before k6 drops iterations.
-  const preAllocatedVUs = readInt(env, "PRE_ALLOCATED_VUS", Math.max(2, Math.ceil(peak * 0.1)), 1, 1_000_000);
-  const maxVUs = readInt(env, "MAX_VUS", Math.max(preAllocatedVUs, Math.ceil(peak * 0.5)), 1, 1_000_000);
+  // An iteration holds its VU for one publish round trip plus one Redis script,
+  // so a rate needs rate × publish latency VUs (Little's law). k6 drops the
+  // iterations due while it initialises a VU it lacks, so the pre-allocation
+  // alone covers publish latencies up to PRE_ALLOCATED_VUS_SECONDS (Outpost
+  // v1.2.0 answered in 61-117 ms at p99 on a shared 2-core machine, and over
+  // 500 ms at p95 when starved), with headroom to MAX_VUS_SECONDS. A VU of this
+  // bundle costs k6 about 0.44 MiB (npm run bench:vu-sizing).
+  const preAllocatedVUs = readInt(
+    env,
+    "PRE_ALLOCATED_VUS",
+    Math.max(10, Math.ceil(peak * PRE_ALLOCATED_VUS_SECONDS)),
+    1,
+    1_000_000,
+  );
+  const maxVUs = readInt(env, "MAX_VUS", Math.max(preAllocatedVUs, Math.ceil(peak * MAX_VUS_SECONDS)), 1, 1_000_000);
   if (maxVUs < preAllocatedVUs)
     fail("MAX_VUS", String(maxVUs), `an integer of at least PRE_ALLOCATED_VUS (${preAllocatedVUs})`);
   return {

@@ -78,7 +78,13 @@ export class OutpostClient {
       : { "Content-Type": "application/json" };
   }
 
-  private send(method: HttpRequest["method"], path: string, name: string, body?: string): Promise<HttpResponse> {
+  private send(
+    method: HttpRequest["method"],
+    path: string,
+    name: string,
+    body?: string,
+    expectedStatuses?: number[],
+  ): Promise<HttpResponse> {
     return this.http.request({
       method,
       url: `${this.base}${path}`,
@@ -86,6 +92,7 @@ export class OutpostClient {
       body,
       timeoutMs: this.timeoutMs,
       name,
+      expectedStatuses,
     });
   }
 
@@ -104,7 +111,13 @@ export class OutpostClient {
   // Admin credentials: any tenant lookup answers 200 or 404 for an admin, 401
   // for a wrong key, 403 for a tenant JWT.
   async checkCredentials(probeTenantId: string): Promise<void> {
-    const res = await this.send("GET", `/api/v1/tenants/${encodeURIComponent(probeTenantId)}`, "outpost tenant");
+    const res = await this.send(
+      "GET",
+      `/api/v1/tenants/${encodeURIComponent(probeTenantId)}`,
+      "outpost tenant",
+      undefined,
+      [200, 404],
+    );
     if (res.status === 200 || res.status === 404) return;
     if (res.status === 401)
       throw new OutpostError("OUTPOST_API_KEY was refused by Outpost (401 Unauthorized): set it to Outpost's API_KEY");
@@ -133,11 +146,13 @@ export class OutpostClient {
   // back and used, provided it points at the same URL.
   async createDestination(tenantId: string, spec: DestinationSpec): Promise<Destination> {
     const body = JSON.stringify({ id: spec.id, type: "webhook", topics: spec.topics, config: { url: spec.url } });
+    // 400: it exists already (a re-run, another runner): read back below.
     const res = await this.send(
       "POST",
       `/api/v1/tenants/${encodeURIComponent(tenantId)}/destinations`,
       "outpost destination create",
       body,
+      [201, 400],
     );
     if (res.status === 201) return this.destinationFrom(res, spec);
     if (res.status !== 400) throw new OutpostError(`creating destination ${spec.id} failed: ${errorMessage(res)}`);

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { NodeRedisPort } from "../../adapters/node/redis";
@@ -60,8 +60,24 @@ describe("throughput on real k6 under real conditions", function () {
     ...env,
   });
 
-  const throughput = (env: Record<string, string>): Promise<K6Result> =>
-    runK6(join(tmp, "throughput.js"), { cwd: tmp, env: settings(env) });
+  // k6's end-of-test metrics (--summary-export), e.g. metrics.http_req_failed.value.
+  type Summary = { metrics: Record<string, { value?: number; count?: number; max?: number }> };
+
+  async function throughput(env: Record<string, string>): Promise<K6Result & { summary: Summary }> {
+    const file = join(tmp, `summary-${env.TEST_ID}.json`);
+    const r = await runK6(join(tmp, "throughput.js"), {
+      cwd: tmp,
+      env: settings(env),
+      args: [`--summary-export=${file}`],
+    });
+    let summary: Summary = { metrics: {} };
+    try {
+      summary = JSON.parse(readFileSync(file, "utf8"));
+    } catch {
+      // No summary when setup aborted.
+    }
+    return { ...r, summary };
+  }
 
   const publishedBy = (testId: string): number => outpost.published.filter((p) => p.id.startsWith(`${testId}_`)).length;
 
@@ -80,6 +96,8 @@ describe("throughput on real k6 under real conditions", function () {
     const r = await throughput({ TEST_ID: "full1", RATE: "25", DURATION: "2s" });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual((await new RunStateStore(redis, "full1").runEnd()).cutShort, 0);
+    // The probe's 404 (credentials check on a tenant that does not exist yet) is an answer, not a failure.
+    assert.equal(r.summary.metrics.http_req_failed?.value, 0);
     const report = await verifyNow("full1");
     assert.equal(report.outcome, "PASS", report.verdict.reasons.join("; "));
     assert.equal(report.latency.stages.e2e.count, report.ledger.totals.accepted);

@@ -46,9 +46,11 @@ describe("throughput settings", () => {
 
   it("sizes VUs from the peak rate unless told", () => {
     const l = readThroughputSettings({ RATE: "1000" }).load;
-    assert.deepEqual([l.preAllocatedVUs, l.maxVUs], [100, 500]);
+    assert.deepEqual([l.preAllocatedVUs, l.maxVUs], [500, 2000]);
     const spike = readThroughputSettings({ PROFILE: "spike", RATE: "100", SPIKE_RATE: "2000" }).load;
-    assert.deepEqual([spike.preAllocatedVUs, spike.maxVUs], [200, 1000]);
+    assert.deepEqual([spike.preAllocatedVUs, spike.maxVUs], [1000, 4000]);
+    const low = readThroughputSettings({ RATE: "4" }).load;
+    assert.deepEqual([low.preAllocatedVUs, low.maxVUs], [10, 10]);
     const set = readThroughputSettings({ PRE_ALLOCATED_VUS: "7", MAX_VUS: "9" }).load;
     assert.deepEqual([set.preAllocatedVUs, set.maxVUs], [7, 9]);
   });
