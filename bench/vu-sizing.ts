@@ -110,7 +110,9 @@ async function main(): Promise<void> {
     console.log(
       `Load case: ${rate} ev/s for ${duration}, ${vuOverride.MAX_VUS ? `PRE_ALLOCATED_VUS=${vuOverride.PRE_ALLOCATED_VUS} MAX_VUS=${vuOverride.MAX_VUS}` : `default PRE_ALLOCATED_VUS=${defaults.preAllocatedVUs} MAX_VUS=${defaults.maxVUs}`}`,
     );
-    console.log("publish delay ms  iterations  dropped  vus_max  publish p99 ms  generator lag p99 ms  peak RSS MiB  exit");
+    console.log(
+      "publish delay ms  iterations  dropped  vus_max  publish p99 ms  generator lag p99 ms  peak RSS MiB  exit",
+    );
     for (const delay of delays) {
       fake.publishDelayMs = delay;
       const r = await run({ RATE: String(rate), DURATION: duration, ...vuOverride });
