@@ -21,6 +21,12 @@ export interface PublishCounters {
   other: Record<string, number>;
 }
 
+// Planned publishes never attempted. k6's arrival-rate executors may start one
+// iteration more or fewer than the schedule's area, so a shortfall of one is none.
+export function shortfall(p: PublishCounters): number {
+  return p.planned > 0 && p.attempted < p.planned - 1 ? p.planned - p.attempted : 0;
+}
+
 export function publishCounters(hash: Record<string, number>, planned: number): PublishCounters {
   const out: PublishCounters = {
     accepted: 0,

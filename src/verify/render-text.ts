@@ -5,6 +5,7 @@ import type { DestinationRow, UndeliveredEvent } from "./ledger";
 import { renderLostRun } from "./lost-run";
 import { isLostRun, type VerifyReport, type VerifyResult } from "./report";
 import type { Rate, TimelinePoint } from "./throughput";
+import { shortfall } from "./publish-counters";
 import { percentText } from "./verdict";
 
 const MAX_DESTINATION_ROWS = 20;
@@ -120,7 +121,7 @@ function publishedOfPlanned(r: VerifyReport): string {
     r.ledger.phase === "ended"
       ? "iterations k6 dropped, see its dropped_iterations"
       : "throughput stopped before its schedule's end";
-  const fewer = p.attempted < p.planned - 1 ? ` (fewer: ${why})` : "";
+  const fewer = shortfall(p) > 0 ? ` (fewer: ${why})` : "";
   return `attempted ${p.attempted} of about ${p.planned} planned${fewer}; `;
 }
 
@@ -132,9 +133,9 @@ function scheduleNotes(r: VerifyReport): string[] {
     notes.push(
       `  t0 of ${p.unscheduled} accepted event(s) is their iteration start: k6 started them past the end of the arrival schedule`,
     );
-  if (r.ledger.phase === "ended" && p.planned > 0 && p.attempted < p.planned - 1)
+  if (r.ledger.phase === "ended" && shortfall(p) > 0)
     notes.push(
-      `  k6 started ${p.planned - p.attempted} fewer iterations than planned (dropped) and numbers only those it starts, so from the first drop on an event's t0 is earlier than its real slot: generator_lag and e2e overstate by up to the drops so far × the schedule's interval`,
+      `  k6 started ${shortfall(p)} fewer iterations than planned (dropped) and numbers only those it starts, so from the first drop on an event's t0 is earlier than its real slot: generator_lag and e2e overstate by up to the drops so far × the schedule's interval`,
     );
   return notes;
 }

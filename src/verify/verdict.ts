@@ -4,7 +4,7 @@ import type { RunRecord } from "../runstate/record";
 import type { RunEnd } from "../runstate/store";
 import type { StageLatencies, StageLatency } from "./latency";
 import { type Ledger, RUN_STATE_LOST } from "./ledger";
-import type { PublishCounters } from "./publish-counters";
+import { type PublishCounters, shortfall } from "./publish-counters";
 
 // The four outcomes, in precedence order: when several apply, the first wins.
 // VOID: the figures cannot be trusted. INCOMPLETE: the run is not (or was not)
@@ -112,21 +112,36 @@ function runCheck(criteria: VerdictCriteria, { record, runEnd, ledger, publish }
 // What Outpost refused (non-2xx) or never answered (refused connection, reset,
 // timeout): load the system did not take, which the ledger (built on accepted
 // publishes) cannot show.
-function publishCheck(p: PublishCounters, max: number): Check {
+// Planned publishes k6 never made (dropped iterations) count too, in a run that
+// ran its whole schedule: verify alone then tells the load was not delivered.
+function publishCheck(p: PublishCounters, phase: Ledger["phase"], max: number): Check {
   const failed = p.failed;
+  const dropped = phase === "ended" ? shortfall(p) : 0;
   const kinds = [
     ...Object.entries(p.rejected).map(([status, n]) => `HTTP ${status} ${n}`),
     ...Object.entries(p.errors).map(([kind, n]) => `${kind} ${n}`),
   ];
-  const share = p.attempted === 0 ? "" : ` (${percentText(failed / p.attempted)})`;
+  const share = (n: number, of: number): string => (of === 0 ? "" : ` (${percentText(n / of)})`);
+  const problems = [
+    ...(failed > 0
+      ? [
+          `${failed} of ${p.attempted} publishes${share(failed, p.attempted)} refused, failed or timed out: ${kinds.join(", ")}`,
+        ]
+      : []),
+    ...(dropped > 0
+      ? [
+          `about ${dropped} of ${p.planned} planned publishes${share(dropped, p.planned)} never made: k6 dropped their iterations (see its dropped_iterations; PRE_ALLOCATED_VUS, or more than the target sustains)`,
+        ]
+      : []),
+  ];
   return {
     name: "publish",
-    ok: failed <= max,
+    ok: failed + dropped <= max,
     failsAs: "FAIL",
     detail:
-      failed === 0
+      problems.length === 0
         ? `none of ${p.attempted} publishes was refused, failed or timed out`
-        : `${failed} of ${p.attempted} publishes${share} refused, failed or timed out: ${kinds.join(", ")}; at most ${max} allowed (VERIFY_MAX_PUBLISH_ERRORS)`,
+        : `${problems.join("; ")}; at most ${max} allowed (VERIFY_MAX_PUBLISH_ERRORS)`,
   };
 }
 
@@ -234,7 +249,7 @@ export function judge(criteria: VerdictCriteria, run: JudgedRun): Verdict {
       detail: isVoid ? `VOID run: ${ledger.voidReasons.join("; ")}` : "ledger balanced and cross-checked",
     },
     runCheck(criteria, run),
-    publishCheck(run.publish, criteria.maxPublishErrors),
+    publishCheck(run.publish, ledger.phase, criteria.maxPublishErrors),
     routingCheck(ledger),
     deliveredCheck(ledger, criteria.minDeliveredRatio),
     {
