@@ -17,7 +17,7 @@ import { startRedis } from "../test/support/redis-server";
 
 const rate = Number(process.env.BENCH_RATE ?? 500);
 const duration = process.env.BENCH_DURATION ?? "20s";
-const delays = (process.env.BENCH_PUBLISH_DELAYS ?? "0,50,200").split(",").map(Number);
+const delays = (process.env.BENCH_PUBLISH_DELAYS ?? "0,50,200,400").split(",").map(Number);
 const memoryVus = [10, 200, 600];
 // BENCH_VUS=<pre>,<max> compares other sizes with the defaults' row.
 const vuOverride: Record<string, string> = process.env.BENCH_VUS
