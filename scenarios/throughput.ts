@@ -8,6 +8,7 @@ import { redactUrl } from "../src/config/env";
 import { settingsFromEnv } from "../src/config/presets";
 import { readThroughputSettings } from "../src/config/throughput-settings";
 import { OutpostClient } from "../src/outpost/client";
+import { targetText } from "../src/outpost/target";
 import { plannedEvents, scenarioForLoad } from "../src/publish/load-profile";
 import { createPayloadFactory } from "../src/publish/payload";
 import { preflight } from "../src/publish/preflight";
@@ -79,7 +80,8 @@ export async function setup(): Promise<SetupData> {
     const how = created ? "provisioned" : "joined (already provisioned)";
     console.log(
       `TEST_ID=${testId} ${how}: ${s.tenants} tenants x ${s.destinationsPerTenant} destinations, ` +
-        `${s.load.profile} profile, about ${plannedEvents(scenarioForLoad(s.load))} events`,
+        `${s.load.profile} profile, about ${plannedEvents(scenarioForLoad(s.load))} events, ` +
+        targetText(record.target, record.outpostUrl),
     );
     return { run: publishRunOf(record) };
   } catch (err) {

@@ -1,5 +1,6 @@
 import { redactUrl } from "../config/env";
 import type { HttpPort, HttpRequest, HttpResponse } from "../ports";
+import { type OutpostTarget, targetFromHealth } from "./target";
 
 // Outpost v1.2.0 API client (routes under /api/v1, health at /healthz).
 // Errors say what failed in one line; the API key and signing secrets never
@@ -106,6 +107,11 @@ export class OutpostClient {
       throw new OutpostError(
         `Outpost at ${redactUrl(this.base)} is not healthy: ${errorMessage(res)} ${res.body.slice(0, 200)}`.trim(),
       );
+  }
+
+  // Whether /healthz is Outpost's or the fake's (its `fake` field); health() has checked it answers.
+  async target(): Promise<OutpostTarget> {
+    return targetFromHealth((await this.send("GET", "/healthz", "outpost healthz")).body);
   }
 
   // Admin credentials: any tenant lookup answers 200 or 404 for an admin, 401

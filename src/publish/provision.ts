@@ -77,6 +77,7 @@ export async function provisionRun(
     return { record: existing, created: false };
   }
   const destinations = await provisionDestinations(deps, s, testId, shape);
+  const target = await deps.outpost.target();
   const startedAtMs = Math.round(deps.clock.now());
   const record: RunRecord = {
     version: 2,
@@ -89,6 +90,7 @@ export async function provisionRun(
     retry: s.retry,
     topic: s.topic,
     outpostUrl: redactUrl(s.outpostUrl),
+    target,
     settings: publicThroughputSettings(s),
     tenants: range(shape.tenants).map((t) => tenantId(testId, t)),
     destinations,

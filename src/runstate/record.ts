@@ -1,3 +1,4 @@
+import type { OutpostTarget } from "../outpost/target";
 import type { RunShape } from "./identity";
 
 // What throughput's setup leaves for the mock and for verify. It holds the
@@ -27,6 +28,8 @@ export interface RunRecord {
   retry: boolean;
   topic: string;
   outpostUrl: string;
+  // Outpost or the Outpost fake, from its /healthz when the run was provisioned.
+  target?: OutpostTarget;
   // Effective non-secret settings, for the report.
   settings: Record<string, string | number | boolean>;
   tenants: string[];

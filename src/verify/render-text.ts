@@ -149,6 +149,7 @@ export function renderText(result: VerifyResult): string {
   const lines: string[] = [
     `VERDICT: ${v.headline}`,
     `outpost-loadtest verify: run ${r.testId}`,
+    `Run made ${r.against}.`,
     ...v.checks.map((c) => `  ${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`),
     "",
     `Run: ${run.shape.tenants} tenant(s) x ${run.shape.destinationsPerTenant} destination(s), topic ${run.topic}, retry ${run.retry ? "on" : "off"}; started ${iso(run.startedAtMs)}, ended ${iso(r.runEnd.endedAtMs)}; latency excludes events started before ${iso(run.warmupEndsAtMs)} (warm-up).`,

@@ -1,5 +1,6 @@
 import { redactUrl } from "../config/env";
 import type { VerifySettings } from "../config/verify-settings";
+import { targetText } from "../outpost/target";
 import { publicRunRecord, type RunRecord } from "../runstate/record";
 import type { RunEnd } from "../runstate/store";
 import { LATENCY_PRECISION, type StageLatencies } from "./latency";
@@ -16,6 +17,8 @@ export interface VerifyReport {
   testId: string;
   // The verdict's outcome, repeated at the top for scripts reading SUMMARY_JSON.
   outcome: Outcome;
+  // What the run was made against, e.g. "against the Outpost fake (…), not Outpost".
+  against: string;
   generatedAt: string;
   settings: {
     redisUrl: string;
@@ -62,6 +65,7 @@ export function buildReport(settings: VerifySettings, parts: ReportParts, nowMs:
   return {
     testId: parts.record.testId,
     outcome: verdict.outcome,
+    against: targetText(parts.record.target, parts.record.outpostUrl),
     generatedAt: new Date(nowMs).toISOString(),
     settings: {
       redisUrl: redactUrl(settings.redisUrl),

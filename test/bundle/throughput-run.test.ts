@@ -85,7 +85,10 @@ describe("throughput bundle on real k6", function () {
     assert.equal(r.code, 0, r.stderr);
     const info = k6Messages(r.stderr, "info");
     assert.ok(
-      info.includes("TEST_ID=bundle1 provisioned: 2 tenants x 2 destinations, constant profile, about 20 events"),
+      info.includes(
+        "TEST_ID=bundle1 provisioned: 2 tenants x 2 destinations, constant profile, about 20 events, " +
+          "against the Outpost fake (test/support/outpost-fake), not Outpost",
+      ),
       info.join("\n"),
     );
     const published = publishedBy("bundle1");

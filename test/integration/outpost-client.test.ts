@@ -1,7 +1,8 @@
 import { strict as assert } from "node:assert";
 import { NodeHttpPort } from "../../adapters/node/http";
 import { OutpostClient, OutpostError } from "../../src/outpost/client";
-import { type OutpostFake, startOutpostFake } from "../support/outpost-fake";
+import { targetFromHealth } from "../../src/outpost/target";
+import { FAKE_NOTICE, type OutpostFake, startOutpostFake } from "../support/outpost-fake";
 import { freePort } from "../support/redis-server";
 
 const KEY = "admin-key-do-not-print";
@@ -38,6 +39,12 @@ describe("Outpost client", () => {
     outpost.healthStatus = 200;
     const closed = new OutpostClient(http, `http://127.0.0.1:${await freePort()}`, KEY);
     await rejectsWith(closed.health(), /unreachable \(ECONNREFUSED.*check OUTPOST_URL/);
+  });
+
+  it("tells the Outpost fake from Outpost by the fake field of /healthz", async () => {
+    assert.deepEqual(await client.target(), { fake: FAKE_NOTICE });
+    assert.deepEqual(targetFromHealth('{"status":"healthy","timestamp":"t","workers":{}}'), { fake: null });
+    assert.deepEqual(targetFromHealth("404 page not found"), { fake: null });
   });
 
   it("fails clearly on a wrong API key, without printing it", async () => {

@@ -21,7 +21,7 @@ import { eventId, tenantId, tenantOfSeq } from "../../src/runstate/identity";
 import type { RunRecord } from "../../src/runstate/record";
 import { assessRunStateRedis } from "../../src/runstate/redis-fitness";
 import { RunStateStore } from "../../src/runstate/store";
-import { type OutpostFake, startOutpostFake } from "../support/outpost-fake";
+import { FAKE_NOTICE, type OutpostFake, startOutpostFake } from "../support/outpost-fake";
 import { connectRedis, freePort, startRedis, withRedis } from "../support/redis-server";
 
 const KEY = "admin-key-do-not-print";
@@ -75,6 +75,7 @@ describe("throughput provisioning and publishing against a real redis-server", (
     assert.equal(created, true);
     assert.deepEqual(record.tenants, ["prov1-t0", "prov1-t1", "prov1-t2"]);
     assert.equal(record.destinations.length, 6);
+    assert.deepEqual(record.target, { fake: FAKE_NOTICE });
     for (const d of record.destinations) {
       const inOutpost = outpost.destination(tenantId("prov1", d.tenant), d.id);
       assert.ok(inOutpost, d.id);

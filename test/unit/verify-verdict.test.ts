@@ -11,6 +11,7 @@ import type { RunPhase } from "../../src/verify/run-status";
 import { buildTimeline, MAX_DENSE_TIMELINE_SECONDS, throughputOf } from "../../src/verify/throughput";
 import { type Check, decide, type JudgedRun, judge } from "../../src/verify/verdict";
 import { verdictMetricNames, verdictMetricValues, verdictThresholds } from "../../src/verify/verdict-metrics";
+import { FAKE_NOTICE } from "../support/outpost-fake";
 import { testRunRecord } from "../support/run-record";
 
 const rec = testRunRecord("vrd", 1, 2);
@@ -95,7 +96,7 @@ function latencies(): StageLatencies {
   return { generator_lag: none, publish: none, queue: none, delivery: none, e2e: stageLatency(e2e) };
 }
 
-function report(settings: VerifySettings, ledger = ledgerOf([{}, {}])): VerifyReport {
+function report(settings: VerifySettings, ledger = ledgerOf([{}, {}]), record = rec): VerifyReport {
   const timeline = buildTimeline(
     [
       [100, 5],
@@ -112,7 +113,7 @@ function report(settings: VerifySettings, ledger = ledgerOf([{}, {}])): VerifyRe
   return buildReport(
     settings,
     {
-      record: rec,
+      record,
       runEnd: runEndFor("ended"),
       wait: { outcome: "complete", expected: 20, delivered: 20, waitedMs: 1200, polls: 2 },
       publish: publishCounters({ accepted: 10, duplicate: 1, "rejected:500": 2, "error:timeout": 1, dropped: 3 }, 16),
@@ -405,7 +406,7 @@ describe("report and its text rendering", () => {
 
   it("renders a passing verdict with the ledger, latency and throughput", () => {
     const text = renderText(report(tolerant()));
-    assert.match(text, /^VERDICT: PASS\noutpost-loadtest verify: run vrd\n/);
+    assert.match(text, /^VERDICT: PASS\noutpost-loadtest verify: run vrd\nRun made against .+\n/);
     assert.match(text, /total: accepted 20 = delivered 20 \+ missing 0 \+ in flight 0/);
     assert.match(text, /e2e\s+100\s+50\.5\s+50\.1/);
     assert.match(text, /delivered \(first deliveries\): 20 in 3 s = 6\.7\/s \(peak 10\/s\)/);
@@ -454,6 +455,20 @@ describe("report and its text rendering", () => {
       text(40, "cut_short"),
       /attempted 40 of about 50 planned \(fewer: throughput stopped before its schedule's end\)/,
     );
+  });
+
+  it("says on its first lines and at the top of the JSON what the run was made against", () => {
+    const cases = [
+      [{ fake: FAKE_NOTICE }, "against the Outpost fake (test/support/outpost-fake), not Outpost"],
+      [{ fake: null }, "against Outpost at http://127.0.0.1:3333"],
+      [undefined, "against http://127.0.0.1:3333 (what answered there was not recorded)"],
+    ] as const;
+    for (const [target, against] of cases) {
+      const r = report(tolerant(), undefined, { ...rec, target });
+      assert.equal(renderText(r).split("\n")[2], `Run made ${against}.`);
+      assert.deepEqual(Object.keys(JSON.parse(JSON.stringify(r))).slice(0, 3), ["testId", "outcome", "against"]);
+      assert.equal(r.against, against);
+    }
   });
 
   it("renders a void run loudly, with missing ids", () => {
