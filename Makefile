@@ -101,3 +101,10 @@ conformance: deps-node ## conformance suite: the Outpost fake, or any Outpost wi
 
 outpost-fake: deps-node ## the Outpost fake as a process on OUTPOST_FAKE_PORT (3333), with Outpost's settings (API_KEY, RETRY_SCHEDULE, ...)
 	npm run outpost-fake
+
+# --- end-to-end suite (issue 10) ---
+# env: the Outpost at OUTPOST_URL (e.g. make local-up's exports); fake: the Outpost fake in-process.
+E2E_TARGET ?= $(if $(OUTPOST_URL),env,fake)
+.PHONY: e2e
+e2e: deps ## end-to-end suite (real k6, the mock, a run-state Redis): against OUTPOST_URL when given (make local-up's exports), else the Outpost fake (docs/e2e.md)
+	@E2E_TARGET=$(E2E_TARGET) npx mocha --config test/e2e.mocharc.json

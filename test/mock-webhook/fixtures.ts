@@ -54,8 +54,9 @@ export interface MockProcess {
 }
 
 // The real server process, run from source through ts-node so the tests need no build step.
-export async function startMock(env: Record<string, string>): Promise<MockProcess> {
-  const port = await freePort();
+// A port given starts it where an earlier one listened (a mock restarted mid-run).
+export async function startMock(env: Record<string, string>, port?: number): Promise<MockProcess> {
+  port ??= await freePort();
   const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "mock-webhook/main.ts"], {
     env: { ...process.env, MOCK_HOST: "127.0.0.1", MOCK_PORT: String(port), ...env },
     stdio: ["ignore", "pipe", "pipe"],

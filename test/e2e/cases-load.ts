@@ -1,0 +1,166 @@
+import { strict as assert } from "node:assert";
+import type { VerifyReport } from "../../src/verify/report";
+import { getJson } from "../mock-webhook/fixtures";
+import { assertSound, expectedDeliveries } from "./checks";
+import type { CaseContext } from "./context";
+import { expectedAgainst } from "./target";
+
+// k6's constant-arrival-rate starts RATE x DURATION iterations or one more (a boundary race in
+// grafana/k6 lib/executor/constant_arrival_rate.go).
+function assertScheduled(events: number, planned: number): void {
+  assert.ok(events === planned || events === planned + 1, `published ${events}, planned ${planned}`);
+}
+
+// The report without what depends on when verify ran: the time it was generated and how
+// long (and in how many polls) it waited.
+function withoutTimes(json: string): unknown {
+  const r = JSON.parse(json) as VerifyReport;
+  const { generatedAt: _g, wait, ...rest } = r;
+  const { waitedMs: _w, polls: _p, ...waitRest } = wait;
+  return { ...rest, wait: waitRest };
+}
+
+export function loadCases(ctx: CaseContext): void {
+  const { target, title } = ctx;
+  let steadyId: string | undefined;
+
+  it(
+    title(
+      "steady: 200 ev/s for 3 s to 2x2 destinations: 100% delivered, every stage measured, stage means add up to the end-to-end mean",
+    ),
+    async () => {
+      const s = ctx.stack();
+      const id = s.testId("steady");
+      const t = await s.throughput({ TEST_ID: id, RATE: "200", DURATION: "3s" });
+      assert.equal(t.code, 0, t.stderr);
+      assert.ok(
+        t.info.some((l) => l.startsWith(`TEST_ID=${id} provisioned:`) && l.endsWith(expectedAgainst(target))),
+        t.info.join("\n"),
+      );
+      steadyId = id;
+      const v = await s.verify(id);
+      assert.equal(v.code, 0, v.stdout);
+      const r = v.report;
+      const tot = assertSound(r, target, v.stdout);
+      assertScheduled(r.publish.accepted, 600);
+      assert.equal(r.publish.attempted, r.publish.accepted, "every publish accepted");
+      assert.equal(tot.accepted, expectedDeliveries(r));
+      assert.equal(tot.delivered, tot.accepted, "100% delivered");
+      assert.equal(r.ledger.deliveredRatio, 1);
+      assert.equal(tot.duplicates, 0);
+      const { publish, queue, delivery, e2e } = r.latency.stages;
+      assert.equal(publish.count, r.publish.accepted, "publish stage: one sample per event");
+      for (const [name, stage] of Object.entries({ queue, delivery, e2e }))
+        assert.equal(stage.count, tot.delivered, `${name} stage: one sample per first delivery`);
+      // publish = t2 - t0, queue = ta - t2, delivery = t3 - ta, e2e = t3 - t0: with every event
+      // delivered to both destinations of its tenant, the stage means add up to the e2e mean up
+      // to each mean's stated precision (relative bucket error plus 1 ms timestamp resolution).
+      // A queue sample below zero (Outpost started the attempt, ta, before k6 saw the ack, t2:
+      // Outpost enqueues the deliveries before it answers) is recorded as 0, which adds its
+      // magnitude t2 - ta to the sum; ta comes after t0, so that is at most the publish stage.
+      const [p, q, d, e] = [publish, queue, delivery, e2e].map((x) => x.meanMs ?? Number.NaN);
+      const { relative, timestampResolutionMs } = r.latency.precision;
+      const tolerance = relative * (p + q + d + e) + 4 * timestampResolutionMs;
+      const clampBound = (queue.belowZero / queue.count) * (publish.maxMs ?? 0);
+      const sum = p + q + d;
+      const figures = `publish ${p.toFixed(2)} + queue ${q.toFixed(2)} + delivery ${d.toFixed(2)} = ${sum.toFixed(2)} ms, e2e ${e.toFixed(2)} ms, tolerance ${tolerance.toFixed(2)} ms + ${clampBound.toFixed(2)} ms for ${queue.belowZero} queue samples below zero`;
+      ctx.note(
+        `${r.publish.accepted} events, delivered ${tot.delivered}/${tot.accepted}; means ${figures}; e2e p99 ${e2e.p99Ms?.toFixed(1)} ms`,
+      );
+      assert.ok(sum >= e - tolerance && sum <= e + tolerance + clampBound, figures);
+    },
+  );
+
+  it(
+    title("verify run twice gives the same JSON apart from its timestamps (generatedAt, wait time, polls)"),
+    async () => {
+      if (steadyId === undefined) throw new Error("needs the steady run");
+      const s = ctx.stack();
+      const first = await s.verify(steadyId);
+      const second = await s.verify(steadyId);
+      assert.equal(first.code, second.code);
+      assert.deepEqual(withoutTimes(second.json), withoutTimes(first.json));
+      assert.equal(first.report.wait.outcome, "complete");
+      ctx.note(
+        `${first.json.length} bytes of JSON each, equal apart from generatedAt (${first.report.generatedAt}, ${second.report.generatedAt}) and wait (${first.report.wait.waitedMs} ms/${first.report.wait.polls} polls, ${second.report.wait.waitedMs} ms/${second.report.wait.polls} polls)`,
+      );
+    },
+  );
+
+  it(
+    title(
+      "two runs at once with different TEST_IDs (2x2 and 1x3 destinations, one mock, one Redis): each ledger its own, no cross-talk",
+    ),
+    async () => {
+      const s = ctx.stack();
+      const ids = [s.testId("twin-a"), s.testId("twin-b")];
+      const shapes = [
+        { TENANTS: "2", DESTINATIONS_PER_TENANT: "2" },
+        { TENANTS: "1", DESTINATIONS_PER_TENANT: "3" },
+      ];
+      const runs = await Promise.all(
+        ids.map((id, i) => s.throughput({ TEST_ID: id, RATE: "50", DURATION: "2s", ...shapes[i] })),
+      );
+      for (const t of runs) assert.equal(t.code, 0, t.stderr);
+      const verified = await Promise.all(ids.map((id) => s.verify(id)));
+      for (const [i, v] of verified.entries()) {
+        const r = v.report;
+        const tot = assertSound(r, target, v.stdout);
+        assert.equal(v.code, 0, v.stdout);
+        assert.equal(r.testId, ids[i]);
+        assert.equal(r.publish.accepted, runs[i].metrics.publish_accepted?.count, "k6's count of accepted publishes");
+        assertScheduled(r.publish.accepted, 100);
+        assert.equal(tot.accepted, expectedDeliveries(r));
+        assert.equal(tot.delivered, tot.accepted);
+        assert.equal(tot.duplicates, 0);
+        // A delivery of one run's event to the other run's destination would be an anomaly the
+        // mock counts against the run named in the path (wrong tenant, bad event id, ...).
+        const seen = await getJson(s.mock, `/runs/${ids[i]}`);
+        assert.deepEqual(seen.json.anomalies, {}, `anomalies of ${ids[i]}`);
+        assert.equal((seen.json.deliveries as Record<string, number>).first, tot.delivered);
+        ctx.note(
+          `${ids[i]} (${r.run.shape.tenants}x${r.run.shape.destinationsPerTenant}): ${r.publish.accepted} events, delivered ${tot.delivered}/${tot.accepted}, unknown ${tot.unknown}, anomalies none`,
+        );
+      }
+    },
+  );
+
+  it(
+    title(
+      "duplicates: a second k6 instance publishes the run's first event id again: Outpost answers duplicate, verify reports it and counts the event once",
+    ),
+    async () => {
+      const s = ctx.stack();
+      const id = s.testId("dup");
+      // The first instance leaves the run open (no teardown), as a k6-operator runner still
+      // publishing would; the second joins it with the same TEST_ID and publishes seq 0 (and
+      // perhaps 1) again, which Outpost has already accepted.
+      const first = await s.throughput({ TEST_ID: id, RATE: "20", DURATION: "1s" }, { args: ["--no-teardown"] });
+      assert.equal(first.code, 0, first.stderr);
+      const second = await s.throughput({ TEST_ID: id, RATE: "1", DURATION: "1s" });
+      assert.ok(
+        second.info.some((l) => l.startsWith(`TEST_ID=${id} joined (already provisioned)`)),
+        second.info.join("\n"),
+      );
+      const again = second.metrics.publish_duplicate?.count ?? 0;
+      assert.ok(again === 1 || again === 2, `duplicates ${again}`);
+      assert.equal(second.metrics.publish_accepted?.count ?? 0, 0, "nothing accepted twice");
+      // THRESHOLD_MAX_DUPLICATES (0) makes throughput fail on Outpost's duplicate answers.
+      assert.equal(second.code, 99, second.stderr);
+      assert.deepEqual(second.metrics.publish_duplicate?.thresholds, { "count<=0": true });
+      const v = await s.verify(id);
+      const r = v.report;
+      const tot = assertSound(r, target, v.stdout);
+      assert.equal(r.publish.duplicate, again, "reported as Outpost's duplicate");
+      assert.equal(r.publish.accepted, first.metrics.publish_accepted?.count);
+      assert.equal(tot.accepted, expectedDeliveries(r), "the event counted once");
+      assert.equal(tot.delivered, tot.accepted);
+      assert.equal(tot.duplicates, 0, "Outpost delivered the re-published id no second time");
+      assert.match(v.stdout, new RegExp(`duplicate ${again},`));
+      assert.equal(v.code, 0, v.stdout);
+      ctx.note(
+        `first instance: ${r.publish.accepted} accepted; second: ${again} answered duplicate (k6 exit 99, publish_duplicate threshold); verify: accepted ${r.publish.accepted}, duplicate ${r.publish.duplicate}, delivered ${tot.delivered}/${tot.accepted}, receipt duplicates ${tot.duplicates}`,
+      );
+    },
+  );
+}
