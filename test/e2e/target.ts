@@ -24,6 +24,8 @@ export interface E2eTarget {
   retryGraceMs: number;
   // How long verify waits once nothing arrives when no retry is pending.
   quietGraceMs: number;
+  // How long Outpost takes to write an attempt to its log store (LOG_BATCH_THRESHOLD_SECONDS).
+  logSettleMs: number;
   // Settings a reader of the results needs (no secrets).
   describe: string;
   fake?: OutpostFake;
@@ -63,6 +65,7 @@ export async function openE2eTarget(env: Env): Promise<E2eTarget> {
       // The fake retries on schedule: the longest quiet gap is the last delay.
       retryGraceMs: (FAKE_SCHEDULE[FAKE_SCHEDULE.length - 1] + 2) * 1000,
       quietGraceMs: 2000,
+      logSettleMs: 0,
       describe: `in-process at ${fake.url}, RETRY_SCHEDULE=${FAKE_SCHEDULE.join(",")}, DELIVERY_MAX_CONCURRENCY=100, DESTINATIONS_INCLUDE_MILLISECOND_TIMESTAMP=true`,
       fake,
       close: () => fake.stop(),
@@ -86,6 +89,7 @@ export async function openE2eTarget(env: Env): Promise<E2eTarget> {
     maxAttempts,
     retryGraceMs: (visibilityS + logBatchS + 5) * 1000,
     quietGraceMs: 5000,
+    logSettleMs: (logBatchS + 1) * 1000,
     describe: `OUTPOST_URL=${url}, OUTPOST_MAX_ATTEMPTS=${maxAttempts}, retries may be ${visibilityS + logBatchS} s late (RETRY_VISIBILITY_TIMEOUT_SECONDS + LOG_BATCH_THRESHOLD_SECONDS)`,
     close: async () => {},
   };
