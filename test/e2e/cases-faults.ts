@@ -66,7 +66,10 @@ export function faultCases(ctx: CaseContext): void {
       const s = ctx.stack();
       const mock = await s.startMock({ MOCK_FAULT_ERROR_RATIO: "0.3" });
       const id = s.testId("retry");
-      const t = await s.throughput({ TEST_ID: id, RATE: "50", DURATION: "2s", RETRY: "true" }, { mock });
+      const t = await s.throughput(
+        { TEST_ID: id, RATE: "50", DURATION: "2s", RETRY: "true", PRE_ALLOCATED_VUS: "25" },
+        { mock },
+      );
       assert.equal(t.code, 0, t.stderr);
       const v = await s.verify(id, { VERIFY_GRACE: `${target.retryGraceMs}ms` });
       const r = v.report;
@@ -122,7 +125,10 @@ export function faultCases(ctx: CaseContext): void {
       const s = ctx.stack();
       const mock = await s.startMock({ MOCK_FAULT_ERROR_RATIO: "0.2" });
       const id = s.testId("loss");
-      const t = await s.throughput({ TEST_ID: id, RATE: "50", DURATION: "2s", RETRY: "false" }, { mock });
+      const t = await s.throughput(
+        { TEST_ID: id, RATE: "50", DURATION: "2s", RETRY: "false", PRE_ALLOCATED_VUS: "25" },
+        { mock },
+      );
       assert.equal(t.code, 0, t.stderr);
       const v = await s.verify(id);
       const r = v.report;

@@ -3,12 +3,16 @@ import type { VerifyReport } from "../../src/verify/report";
 import { getJson } from "../mock-webhook/fixtures";
 import { assertSound, expectedDeliveries } from "./checks";
 import type { CaseContext } from "./context";
+import type { ThroughputRun } from "./stack";
 import { expectedAgainst } from "./target";
 
-// k6's constant-arrival-rate starts RATE x DURATION iterations or one more (a boundary race in
-// grafana/k6 lib/executor/constant_arrival_rate.go).
-function assertScheduled(events: number, planned: number): void {
-  assert.ok(events === planned || events === planned + 1, `published ${events}, planned ${planned}`);
+// k6's constant-arrival-rate starts RATE x DURATION iterations, and more when its scheduling
+// loop lags at the end: each overdue tick races the end of the scenario in a Go select, which
+// picks at random (grafana/k6 v1.1.0 lib/executor/constant_arrival_rate.go), so one more is
+// common and a few more happen on a busy machine. Every one of them must be accounted for.
+function assertScheduled(events: number, planned: number, t: ThroughputRun): void {
+  assert.equal(events, t.metrics.iterations?.count, "accepted publishes = k6's iterations");
+  assert.ok(events >= planned && events <= planned + 10, `published ${events}, planned ${planned}`);
 }
 
 // The report without what depends on when verify ran: the time it was generated and how
@@ -31,7 +35,7 @@ export function loadCases(ctx: CaseContext): void {
     async () => {
       const s = ctx.stack();
       const id = s.testId("steady");
-      const t = await s.throughput({ TEST_ID: id, RATE: "200", DURATION: "3s" });
+      const t = await s.throughput({ TEST_ID: id, RATE: "200", DURATION: "3s", PRE_ALLOCATED_VUS: "100" });
       assert.equal(t.code, 0, t.stderr);
       assert.ok(
         t.info.some((l) => l.startsWith(`TEST_ID=${id} provisioned:`) && l.endsWith(expectedAgainst(target))),
@@ -42,7 +46,7 @@ export function loadCases(ctx: CaseContext): void {
       assert.equal(v.code, 0, v.stdout);
       const r = v.report;
       const tot = assertSound(r, target, v.stdout);
-      assertScheduled(r.publish.accepted, 600);
+      assertScheduled(r.publish.accepted, 600, t);
       assert.equal(r.publish.attempted, r.publish.accepted, "every publish accepted");
       assert.equal(tot.accepted, expectedDeliveries(r));
       assert.equal(tot.delivered, tot.accepted, "100% delivered");
@@ -99,7 +103,9 @@ export function loadCases(ctx: CaseContext): void {
         { TENANTS: "1", DESTINATIONS_PER_TENANT: "3" },
       ];
       const runs = await Promise.all(
-        ids.map((id, i) => s.throughput({ TEST_ID: id, RATE: "50", DURATION: "2s", ...shapes[i] })),
+        ids.map((id, i) =>
+          s.throughput({ TEST_ID: id, RATE: "50", DURATION: "2s", PRE_ALLOCATED_VUS: "25", ...shapes[i] }),
+        ),
       );
       for (const t of runs) assert.equal(t.code, 0, t.stderr);
       const verified = await Promise.all(ids.map((id) => s.verify(id)));
@@ -109,7 +115,7 @@ export function loadCases(ctx: CaseContext): void {
         assert.equal(v.code, 0, v.stdout);
         assert.equal(r.testId, ids[i]);
         assert.equal(r.publish.accepted, runs[i].metrics.publish_accepted?.count, "k6's count of accepted publishes");
-        assertScheduled(r.publish.accepted, 100);
+        assertScheduled(r.publish.accepted, 100, runs[i]);
         assert.equal(tot.accepted, expectedDeliveries(r));
         assert.equal(tot.delivered, tot.accepted);
         assert.equal(tot.duplicates, 0);

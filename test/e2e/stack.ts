@@ -34,7 +34,9 @@ export interface VerifyRun extends K6Result {
 // server none of them fights for localhost:6565.
 const NO_API_SERVER = ["--address", ""];
 
-// The shape every case uses unless it says otherwise: 2 tenants x 2 destinations.
+// The shape every case uses unless it says otherwise: 2 tenants x 2 destinations. Cases start
+// as many VUs as k6 may use (MAX_VUS, 0.5 x RATE): a machine shared with other work slows the
+// publishes, and k6 drops iterations while it starts VUs mid-run.
 const RUN_DEFAULTS = { TENANTS: "2", DESTINATIONS_PER_TENANT: "2", PAYLOAD_BYTES: "512", RUN_TTL: "1h" };
 
 export class E2eStack {
