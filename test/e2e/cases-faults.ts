@@ -66,10 +66,7 @@ export function faultCases(ctx: CaseContext): void {
       const s = ctx.stack();
       const mock = await s.startMock({ MOCK_FAULT_ERROR_RATIO: "0.3" });
       const id = s.testId("retry");
-      const t = await s.throughput(
-        { TEST_ID: id, RATE: "50", DURATION: "2s", RETRY: "true", PRE_ALLOCATED_VUS: "25" },
-        { mock },
-      );
+      const t = await s.throughput({ TEST_ID: id, RATE: "50", DURATION: "2s", RETRY: "true" }, { mock });
       assert.equal(t.code, 0, t.stderr);
       const v = await s.verify(id, { VERIFY_GRACE: `${target.retryGraceMs}ms` });
       const r = v.report;
@@ -125,10 +122,7 @@ export function faultCases(ctx: CaseContext): void {
       const s = ctx.stack();
       const mock = await s.startMock({ MOCK_FAULT_ERROR_RATIO: "0.2" });
       const id = s.testId("loss");
-      const t = await s.throughput(
-        { TEST_ID: id, RATE: "50", DURATION: "2s", RETRY: "false", PRE_ALLOCATED_VUS: "25" },
-        { mock },
-      );
+      const t = await s.throughput({ TEST_ID: id, RATE: "50", DURATION: "2s", RETRY: "false" }, { mock });
       assert.equal(t.code, 0, t.stderr);
       const v = await s.verify(id);
       const r = v.report;
@@ -172,11 +166,7 @@ export function faultCases(ctx: CaseContext): void {
       const mock = await s.startMock();
       const port = Number(new URL(mock.url).port);
       const id = s.testId("restart");
-      // VUs to spare: starting the new mock (ts-node) takes the CPU k6 would start VUs with.
-      const run = s.startThroughput(
-        { TEST_ID: id, RATE: "50", DURATION: "5s", RETRY: "true", PRE_ALLOCATED_VUS: "25" },
-        { mock },
-      );
+      const run = s.startThroughput({ TEST_ID: id, RATE: "50", DURATION: "5s", RETRY: "true" }, { mock });
       // Stop the mock (SIGTERM: it answers what is in flight) once deliveries flow, start a new
       // one on the same port while k6 keeps publishing; Outpost meets refused connections meanwhile.
       const deadline = Date.now() + 30_000;

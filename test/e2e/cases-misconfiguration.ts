@@ -28,10 +28,12 @@ export function misconfigurationCases(ctx: CaseContext): void {
         ),
     },
     {
-      // k6's Redis client's own words name the address (issue 9 makes it name REDIS_URL).
       name: "run-state Redis down (nothing listening at REDIS_URL)",
       env: async () => ({ REDIS_URL: `redis://127.0.0.1:${await freePort()}` }),
-      line: (port) => new RegExp(`^test aborted: setup failed for TEST_ID=\\S+: .*127\\.0\\.0\\.1:${port}.*refused`),
+      line: (port) =>
+        new RegExp(
+          `^test aborted: setup failed for TEST_ID=\\S+: REDIS_URL=redis://127\\.0\\.0\\.1:${port} is unreachable \\(.*refused\\): check REDIS_URL and that Redis runs$`,
+        ),
     },
   ];
 

@@ -10,12 +10,13 @@ export type Totals = VerifyReport["ledger"]["totals"];
 export const faultTotal = (t: Totals): number => Object.values(t.faults).reduce((a, b) => a + b, 0);
 
 // The report is whole: not void, every destination balanced (accepted = delivered + missing +
-// in flight), no receipt this run did not publish, and it names its target on the first lines.
+// in flight + not routed, the last none here), no receipt this run did not publish, and it names its target on the first lines.
 export function assertSound(report: VerifyReport, target: E2eTarget, text: string): Totals {
   const t = report.ledger.totals;
   assert.deepEqual(report.ledger.voidReasons, [], "void run");
   for (const d of report.ledger.destinations) assert.ok(d.balanced, `destination ${d.destination} unbalanced`);
-  assert.equal(t.accepted, t.delivered + t.missing + t.inFlight, "ledger identity");
+  assert.equal(t.accepted, t.delivered + t.missing + t.inFlight + t.notRouted, "ledger identity");
+  assert.equal(t.notRouted, 0, "Outpost routed every event to every destination of its tenant");
   assert.equal(t.unknown, 0, "unknown receipts");
   assert.equal(t.deliveredUnacknowledged, 0, "delivered without a publish ack");
   assert.equal(report.against, expectedAgainst(target));
