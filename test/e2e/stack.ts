@@ -123,6 +123,11 @@ export class E2eStack {
         VERIFY_POLL_INTERVAL: "200ms",
         VERIFY_TIMEOUT: "3m",
         VERIFY_LIST_MISSING: "100000",
+        // A k6 run that lags at its end leaves a few scheduled slots unstarted without counting
+        // them as dropped (see assertScheduled in cases-load.ts); verify's publish check would
+        // call that a failure. Refused and unanswered publishes are held at 0 by throughput's
+        // own thresholds, which every case checks through k6's exit code.
+        VERIFY_MAX_PUBLISH_ERRORS: "10",
         SUMMARY_JSON: file,
         ...env,
       },
