@@ -158,7 +158,7 @@ describe("verify against a real redis-server", () => {
     });
     assert.equal(r.ledger.deliveredRatio, 596 / 600);
     assert.deepEqual(r.verdict.reasons, [
-      "2 of 303 publishes (0.660%) refused, failed or timed out: HTTP 500 1, timeout 1; about 2 of 305 planned publishes (0.656%) never made: k6 dropped their iterations (see its dropped_iterations; PRE_ALLOCATED_VUS, or more than the target sustains); at most 0 allowed (VERIFY_MAX_PUBLISH_ERRORS)",
+      "2 of 303 publishes (0.660%) refused, failed or timed out: HTTP 500 1, timeout 1; about 2 of 305 planned publishes (0.656%) never made: k6 dropped their iterations or, running late, ended the scenario before starting them (see its dropped_iterations; PRE_ALLOCATED_VUS, or more than the target sustains); at most 0 allowed (VERIFY_MAX_PUBLISH_ERRORS)",
       "delivered 596 of 600 expected deliveries (99.333%, required >= 100.000%): 4 missing, 0 in flight, 1 of the missing after an injected fault on every attempt",
     ]);
     assert.equal(r.verdict.void, false);

@@ -235,7 +235,7 @@ describe("verdict", () => {
     const publish = publishCounters({ accepted: 6112 }, 10_000);
     const v = judge(settings(), judged(ledgerOf([{}, {}]), publish));
     assert.deepEqual(v.reasons, [
-      "about 3888 of 10000 planned publishes (38.880%) never made: k6 dropped their iterations (see its dropped_iterations; PRE_ALLOCATED_VUS, or more than the target sustains); at most 0 allowed (VERIFY_MAX_PUBLISH_ERRORS)",
+      "about 3888 of 10000 planned publishes (38.880%) never made: k6 dropped their iterations or, running late, ended the scenario before starting them (see its dropped_iterations; PRE_ALLOCATED_VUS, or more than the target sustains); at most 0 allowed (VERIFY_MAX_PUBLISH_ERRORS)",
     ]);
     // Cut short, the shortfall is the run check's to tell.
     const cut = judge(settings(), judged(ledgerOf([{}, {}], "cut_short"), publish));
