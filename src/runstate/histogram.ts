@@ -58,12 +58,17 @@ export function emptyHistogram(): Histogram {
   return { buckets: new Map(), count: 0, minUs: Infinity, maxUs: -Infinity, belowZero: 0 };
 }
 
+// Bounds of a bucket in µs: [lower, upper).
+export function bucketBoundsUs(index: number): [number, number] {
+  if (index <= 0) return [0, 1];
+  return [Math.exp((index - 1) * LOG_GAMMA), Math.exp(index * LOG_GAMMA)];
+}
+
 // Representative value of a bucket in µs: the harmonic midpoint of its bounds,
 // which minimises the worst relative error.
 export function bucketValueUs(index: number): number {
   if (index <= 0) return 0;
-  const lower = Math.exp((index - 1) * LOG_GAMMA);
-  const upper = Math.exp(index * LOG_GAMMA);
+  const [lower, upper] = bucketBoundsUs(index);
   return (2 * lower * upper) / (lower + upper);
 }
 

@@ -2,6 +2,7 @@ import { type Histogram, RELATIVE_PRECISION, summarize } from "../runstate/histo
 import { STAGES, type Stage } from "../runstate/keys";
 import type { RunRecord } from "../runstate/record";
 import type { RunStateStore } from "../runstate/store";
+import { type StageDistributions, stageDistributions } from "./latency-distribution";
 
 // JSON-safe: an empty stage has count 0 and nulls, never NaN.
 export interface StageLatency {
@@ -46,9 +47,17 @@ export function stageLatency(h: Histogram): StageLatency {
   };
 }
 
-export async function readStageLatencies(store: RunStateStore, record: RunRecord): Promise<StageLatencies> {
-  const histograms = await store.stageHistograms(record);
+export function stageLatencies(histograms: Record<Stage, Histogram>): StageLatencies {
   const out = {} as StageLatencies;
   for (const stage of STAGES) out[stage] = stageLatency(histograms[stage]);
   return out;
+}
+
+// The summaries and the histograms behind them, from one read of the latency hashes.
+export async function readStageLatencies(
+  store: RunStateStore,
+  record: RunRecord,
+): Promise<{ stages: StageLatencies; distribution: StageDistributions }> {
+  const histograms = await store.stageHistograms(record);
+  return { stages: stageLatencies(histograms), distribution: stageDistributions(histograms) };
 }

@@ -4,6 +4,7 @@ import { targetText } from "../outpost/target";
 import { publicRunRecord, type RunRecord } from "../runstate/record";
 import type { RunEnd } from "../runstate/store";
 import { LATENCY_PRECISION, type StageLatencies } from "./latency";
+import type { StageDistributions } from "./latency-distribution";
 import type { Ledger } from "./ledger";
 import type { LostRunReport } from "./lost-run";
 import type { PublishCounters } from "./publish-counters";
@@ -36,7 +37,7 @@ export interface VerifyReport {
   wait: WaitResult;
   publish: PublishCounters;
   ledger: Ledger;
-  latency: { precision: typeof LATENCY_PRECISION; stages: StageLatencies };
+  latency: { precision: typeof LATENCY_PRECISION; stages: StageLatencies; distribution: StageDistributions };
   throughput: Throughput;
   timeline: TimelinePoint[];
   verdict: Verdict;
@@ -56,6 +57,7 @@ export interface ReportParts {
   publish: PublishCounters;
   ledger: Ledger;
   latency: StageLatencies;
+  distribution: StageDistributions;
   timeline: TimelinePoint[];
   throughput: Throughput;
 }
@@ -83,7 +85,7 @@ export function buildReport(settings: VerifySettings, parts: ReportParts, nowMs:
     wait: parts.wait,
     publish: parts.publish,
     ledger: parts.ledger,
-    latency: { precision: LATENCY_PRECISION, stages: parts.latency },
+    latency: { precision: LATENCY_PRECISION, stages: parts.latency, distribution: parts.distribution },
     throughput: parts.throughput,
     timeline: parts.timeline,
     verdict,

@@ -39,6 +39,7 @@ export async function runVerification(
   const snapshot = await store.snapshot(record, settings.listMissing, maxAttempts);
   const phase = runPhase(record, snapshot.runEnd, clock.now(), settings.graceMs);
   const timeline = await readTimeline(store, record);
+  const latency = await readStageLatencies(store, record);
   return buildReport(
     settings,
     {
@@ -47,7 +48,8 @@ export async function runVerification(
       wait,
       publish: publishCounters(snapshot.publish, record.plannedEvents),
       ledger: buildLedger(record, snapshot, { listCap: settings.listMissing, maxAttempts, phase }),
-      latency: await readStageLatencies(store, record),
+      latency: latency.stages,
+      distribution: latency.distribution,
       timeline,
       throughput: throughputOf(timeline),
     },

@@ -4,9 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RunStateStore } from "../../src/runstate/store";
 import { buildBundles } from "../support/bundle-build";
+import { viewInChromium } from "../support/chromium";
 import { type K6Result, k6Messages, k6UnderTest, runK6 } from "../support/k6";
 import { withRedis } from "../support/redis-server";
 import { testRunRecord } from "../support/run-record";
+import { reportRun } from "../support/report-run";
 import { publishAndDeliver } from "../support/scripted-run";
 
 interface VerifyRun extends K6Result {
@@ -34,6 +36,8 @@ describe("verify bundle on real k6", function () {
       await store.createRunRecord(rec);
       await publishAndDeliver(store, rec, 30, { skip: (seq, d) => seq === lost && d === 0 });
     }
+    const html = testRunRecord("vb-html", 1, 2);
+    await reportRun(new RunStateStore(live.redis, html.testId), html);
   });
   after(() => {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
@@ -104,6 +108,23 @@ describe("verify bundle on real k6", function () {
     assert.deepEqual(r.crossed.verify_publish_max_ms, { "value<=50": false });
     assert.deepEqual(r.crossed.verify_pass, { "value==1": true });
     assert.match(r.stdout, /FAIL e2e p99: e2e p99 9\.0 ms, limit 5 ms \(VERIFY_MAX_E2E_P99_MS\)/);
+  });
+
+  it("writes SUMMARY_HTML from handleSummary: a page Chromium draws every chart of, offline and without errors", async () => {
+    const r = await verify({ TEST_ID: "vb-html", SUMMARY_HTML: "verify.html" });
+    assert.equal(r.code, 99, r.stderr);
+    const view = await viewInChromium(join(tmp, "verify.html"));
+    assert.deepEqual(view.errors, []);
+    assert.deepEqual(view.requests, []);
+    assert.deepEqual(
+      view.charts.map((c) => [c.id, c.seriesPixels > 200]),
+      [
+        ["chart-timeline", true],
+        ["chart-percentiles", true],
+        ["chart-distribution", true],
+      ],
+    );
+    assert.match(view.text, /VERDICT: FAIL/);
   });
 
   it("aborts with one line (exit 108) when TEST_ID is missing or names no run", async () => {

@@ -18,9 +18,11 @@ export interface ScriptOptions {
   timing?: (seq: number, destination: number) => Timing;
   // Leave the run without a recorded end, as while throughput is still publishing.
   open?: boolean;
+  // Time between two events' t0 (10 ms).
+  spacingMs?: number;
 }
 
-// Publishes seqs [0, n), t0 10 ms apart, through the real scripts as throughput
+// Publishes seqs [0, n), t0 spacingMs (10 ms) apart, through the real scripts as throughput
 // and the mock would, delivering each to every destination of its tenant unless
 // skipped, then records the run's end as throughput's teardown would (unless
 // open). Returns the samples (ms) the scripts should have recorded: events
@@ -35,7 +37,7 @@ export async function publishAndDeliver(
   const timing = opts.timing ?? (() => ({ publishMs: 4, queueMs: 2, deliveryMs: 3 }));
   const samples: StageSamples = { publish: [], queue: [], delivery: [], e2e: [] };
   for (let seq = 0; seq < n; seq++) {
-    const t0 = rec.startedAtMs + seq * 10;
+    const t0 = rec.startedAtMs + seq * (opts.spacingMs ?? 10);
     const t2 = t0 + timing(seq, -1).publishMs;
     await store.recordPublishAccepted(rec, { seq, t0Ms: t0, t2Ms: t2 });
     const measured = t0 >= rec.warmupEndsAtMs;
@@ -53,7 +55,7 @@ export async function publishAndDeliver(
       }
     }
   }
-  if (!opts.open) await store.markRunEnded(rec.startedAtMs + n * 10);
+  if (!opts.open) await store.markRunEnded(rec.startedAtMs + n * (opts.spacingMs ?? 10));
   return samples;
 }
 

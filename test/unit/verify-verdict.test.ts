@@ -1,8 +1,10 @@
 import { strict as assert } from "node:assert";
 import { readVerifySettings, type VerifySettings } from "../../src/config/verify-settings";
 import { emptyHistogram, type Histogram } from "../../src/runstate/histogram";
+import type { Stage } from "../../src/runstate/keys";
 import type { DestinationSnapshot, RunEnd, RunSnapshot } from "../../src/runstate/store";
-import { type StageLatencies, stageLatency } from "../../src/verify/latency";
+import { type StageLatencies, stageLatencies } from "../../src/verify/latency";
+import { stageDistributions } from "../../src/verify/latency-distribution";
 import { buildLedger, type Ledger } from "../../src/verify/ledger";
 import { publishCounters } from "../../src/verify/publish-counters";
 import { renderText } from "../../src/verify/render-text";
@@ -83,7 +85,7 @@ function judged(ledger: Ledger, publish = publishCounters({ accepted: 15 }, 16))
 }
 
 // e2e samples 1..100 ms, nothing else.
-function latencies(): StageLatencies {
+function histograms(): Record<Stage, Histogram> {
   const e2e: Histogram = emptyHistogram();
   for (let ms = 1; ms <= 100; ms++) {
     const b = Math.floor(Math.log(ms * 1000) / Math.log(1.02)) + 1;
@@ -92,9 +94,11 @@ function latencies(): StageLatencies {
     e2e.minUs = Math.min(e2e.minUs, ms * 1000);
     e2e.maxUs = Math.max(e2e.maxUs, ms * 1000);
   }
-  const none = stageLatency(emptyHistogram());
-  return { generator_lag: none, publish: none, queue: none, delivery: none, e2e: stageLatency(e2e) };
+  const none = emptyHistogram();
+  return { generator_lag: none, publish: none, queue: none, delivery: none, e2e };
 }
+
+const latencies = (): StageLatencies => stageLatencies(histograms());
 
 function report(settings: VerifySettings, ledger = ledgerOf([{}, {}]), record = rec): VerifyReport {
   const timeline = buildTimeline(
@@ -119,6 +123,7 @@ function report(settings: VerifySettings, ledger = ledgerOf([{}, {}]), record = 
       publish: publishCounters({ accepted: 10, duplicate: 1, "rejected:500": 2, "error:timeout": 1, dropped: 3 }, 16),
       ledger,
       latency: latencies(),
+      distribution: stageDistributions(histograms()),
       timeline,
       throughput: throughputOf(timeline),
     },

@@ -1,0 +1,127 @@
+import { GAMMA } from "../runstate/histogram";
+import { STAGES, type Stage } from "../runstate/keys";
+import type { StageLatencies } from "../verify/latency";
+import type { DistributionBin, StageDistributions } from "../verify/latency-distribution";
+import type { TimelinePoint } from "../verify/throughput";
+import { type ChartSeries, type ChartSpec, STAGE_COLORS } from "./chart-spec";
+
+const NINES_STEP = 0.02;
+
+const total = (bins: DistributionBin[]): number => bins.reduce((s, b) => s + b[2], 0);
+
+// Nearest-rank percentile over the bins, valued like the report's percentiles:
+// the bucket's harmonic midpoint clamped to the stage's exact min and max.
+export function binPercentile(bins: DistributionBin[], p: number, minMs: number, maxMs: number): number | null {
+  const n = total(bins);
+  if (n === 0) return null;
+  const rank = Math.max(1, Math.ceil(p * n));
+  let seen = 0;
+  for (const [from, to, count] of bins) {
+    seen += count;
+    if (seen >= rank) {
+      const mid = from <= 0 ? 0 : (2 * from * to) / (from + to);
+      return Math.min(Math.max(mid, minMs), maxMs);
+    }
+  }
+  return maxMs;
+}
+
+// Latency by percentile (HDR style): x = -log10(1 - p), so 90%, 99% and 99.9%
+// are equally spaced and the tail is as visible as the median. A stage's line
+// ends where its sample count stops resolving finer percentiles.
+export function percentileCurveChart(
+  id: string,
+  distribution: StageDistributions,
+  stages: StageLatencies,
+  title = "Latency by percentile, per stage",
+): ChartSpec {
+  const counts = STAGES.map((s) => total(distribution[s]));
+  const maxNines = Math.log10(Math.max(1, ...counts));
+  const x: number[] = [];
+  for (let v = 0; v < maxNines; v += NINES_STEP) x.push(Number(v.toFixed(4)));
+  x.push(maxNines);
+  const series: ChartSeries[] = [];
+  for (const stage of STAGES) {
+    const bins = distribution[stage];
+    const s = stages[stage];
+    if (total(bins) === 0 || s.minMs === null || s.maxMs === null) continue;
+    const limit = Math.log10(total(bins));
+    const min = s.minMs;
+    const max = s.maxMs;
+    series.push({
+      label: stage,
+      color: STAGE_COLORS[stage],
+      values: x.map((v) => {
+        if (v > limit + 1e-9) return null;
+        // At the resolution limit (the N-th of N samples) the curve reaches the exact max.
+        return v > limit - 1e-9 ? max : binPercentile(bins, 1 - 10 ** -v, min, max);
+      }),
+    });
+  }
+  return { id, title, xKind: "nines", xLabel: "percentile", yLabel: "ms", yLog: true, x, series };
+}
+
+// Display bins are runs of BUCKETS_PER_DISPLAY_BIN consecutive histogram buckets
+// (1.02^12: about 10 per decade), so every bucket falls inside exactly one bin.
+const BUCKETS_PER_DISPLAY_BIN = 12;
+const bucketIndex = (toMs: number): number => Math.round(Math.log(toMs * 1000) / Math.log(GAMMA));
+const displayBin = (toMs: number): number => Math.floor(Math.max(0, bucketIndex(toMs) - 1) / BUCKETS_PER_DISPLAY_BIN);
+const displayEdge = (k: number): number => Number((GAMMA ** (k * BUCKETS_PER_DISPLAY_BIN) / 1000).toPrecision(6));
+
+// The histogram of each stage as a share of its samples, regrouped from the 2%
+// buckets into about 10 bins per decade so the shape is readable.
+export function distributionChart(
+  id: string,
+  distribution: StageDistributions,
+  title = "Latency distribution per stage",
+): ChartSpec {
+  const perStage = new Map<Stage, Map<number, number>>();
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const stage of STAGES) {
+    const bins = distribution[stage];
+    const n = total(bins);
+    if (n === 0) continue;
+    const grouped = new Map<number, number>();
+    for (const [, to, count] of bins) {
+      const k = displayBin(to);
+      grouped.set(k, (grouped.get(k) ?? 0) + (100 * count) / n);
+      lo = Math.min(lo, k);
+      hi = Math.max(hi, k);
+    }
+    perStage.set(stage, grouped);
+  }
+  const x: number[] = [];
+  if (perStage.size > 0) for (let k = lo; k <= hi + 1; k++) x.push(displayEdge(k));
+  const series: ChartSeries[] = Array.from(perStage.entries()).map(([stage, grouped]) => ({
+    label: stage,
+    color: STAGE_COLORS[stage],
+    paint: "step",
+    values: x.map((_, i) => (i === x.length - 1 ? 0 : Number((grouped.get(lo + i) ?? 0).toFixed(3)))),
+  }));
+  return { id, title, xKind: "log", xLabel: "latency (ms)", yLabel: "% of samples", x, series };
+}
+
+// Published events, delivered events (first deliveries) and deliveries still
+// owed per second; owed = accepted so far x destinations per tenant - delivered so far.
+export function timelineChart(id: string, timeline: TimelinePoint[], destinationsPerTenant: number): ChartSpec {
+  let owed = 0;
+  const inFlight = timeline.map((p) => {
+    owed += p.published * destinationsPerTenant - p.delivered;
+    return owed;
+  });
+  return {
+    id,
+    title: "Published, delivered and in flight per second (UTC)",
+    xKind: "time",
+    xLabel: "time",
+    yLabel: "per second",
+    y2Label: "in flight",
+    x: timeline.map((p) => p.second),
+    series: [
+      { label: "published (accepted events/s)", color: "#1f77b4", values: timeline.map((p) => p.published) },
+      { label: "delivered (first deliveries/s)", color: "#2ca02c", values: timeline.map((p) => p.delivered) },
+      { label: "in flight (deliveries owed)", color: "#ff7f0e", dash: true, axis: 2, values: inFlight },
+    ],
+  };
+}

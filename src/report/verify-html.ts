@@ -1,0 +1,288 @@
+import { formatDuration } from "../config/env";
+import { STAGES } from "../runstate/keys";
+import type { DestinationRow, UndeliveredEvent } from "../verify/ledger";
+import type { LostRunReport } from "../verify/lost-run";
+import { isLostRun, type VerifyReport, type VerifyResult } from "../verify/report";
+import type { Rate } from "../verify/throughput";
+import {
+  type Cell,
+  esc,
+  fmtCount,
+  fmtMs,
+  fmtPercent,
+  isoTime,
+  keyValues,
+  paragraph,
+  section,
+  table,
+  tiles,
+} from "./html";
+import { distributionChart, percentileCurveChart, timelineChart } from "./latency-charts";
+import { type ChartAssets, ChartSet, renderPage } from "./page";
+
+// Enough rows to see every troubled destination of a normal run; the JSON has all.
+const MAX_DESTINATION_ROWS = 200;
+
+// The verdict's headline (its outcome, and what decided it), styled by outcome.
+export function verdictHeadline(r: Pick<VerifyResult, "verdict">): { text: string; cls: string } {
+  return { text: r.verdict.headline, cls: r.verdict.outcome.toLowerCase() };
+}
+
+function verdictBlock(r: VerifyResult): string {
+  const h = verdictHeadline(r);
+  const checks = table(
+    ["", "check", "detail"],
+    r.verdict.checks.map((c): Cell[] => [
+      { html: c.ok ? "ok" : esc(c.failsAs), cls: c.ok ? "ok" : "bad" },
+      c.name,
+      c.detail,
+    ]),
+  );
+  return [`<div class="verdict ${h.cls}">VERDICT: ${esc(h.text)}</div>`, checks].join("\n");
+}
+
+function verdictSection(r: VerifyReport): string {
+  const t = r.ledger.totals;
+  const e2e = r.latency.stages.e2e;
+  const delivered = r.throughput.delivered;
+  return [
+    verdictBlock(r),
+    tiles([
+      { label: "accepted (expected deliveries)", value: fmtCount(t.accepted) },
+      { label: `delivered (${fmtPercent(r.ledger.deliveredRatio)})`, value: fmtCount(t.delivered) },
+      { label: "missing", value: fmtCount(t.missing), cls: t.missing > 0 ? "bad" : "" },
+      { label: "in flight", value: fmtCount(t.inFlight), cls: t.inFlight > 0 ? "bad" : "" },
+      { label: "duplicates", value: fmtCount(t.duplicates) },
+      { label: "delivered / s", value: delivered === null ? "–" : delivered.perSecond.toFixed(1) },
+      { label: "e2e p50 (ms)", value: fmtMs(e2e.p50Ms) },
+      { label: "e2e p99 (ms)", value: fmtMs(e2e.p99Ms) },
+    ]),
+  ].join("\n");
+}
+
+const msCell = (v: number | null): Cell => ({ html: fmtMs(v), cls: "num" });
+
+const rateRow = (name: string, r: Rate | null): Cell[] =>
+  r === null
+    ? [name, "none", "", "", ""]
+    : [name, r.events, r.seconds, Number(r.perSecond.toFixed(1)), r.peakPerSecond];
+
+function throughputSection(r: VerifyReport, charts: ChartSet): string {
+  return section(
+    "timeline",
+    "Throughput and timeline",
+    table(
+      ["", "events", "seconds", "per second", "peak second"],
+      [rateRow("published (accepted)", r.throughput.published), rateRow("delivered (first)", r.throughput.delivered)],
+    ),
+    charts.chart(timelineChart("chart-timeline", r.timeline, r.run.shape.destinationsPerTenant), "no events"),
+  );
+}
+
+function latencySection(r: VerifyReport, charts: ChartSet): string {
+  const rows = STAGES.map((stage): Cell[] => {
+    const s = r.latency.stages[stage];
+    const values = [s.meanMs, s.minMs, s.p50Ms, s.p90Ms, s.p95Ms, s.p99Ms, s.maxMs];
+    return [stage, s.count, ...values.map(msCell), s.belowZero];
+  });
+  return section(
+    "latency",
+    "Latency per stage (ms)",
+    table(["stage", "samples", "mean", "min", "p50", "p90", "p95", "p99", "max", "below zero"], rows),
+    paragraph(
+      `publish: iteration start to publish ack (k6); queue: ack to Outpost's attempt start; delivery: attempt start to first byte at the mock; e2e: iteration start to first byte. ${r.latency.precision.statement}. Events started in the warm-up are not sampled.`,
+    ),
+    charts.chart(percentileCurveChart("chart-percentiles", r.latency.distribution, r.latency.stages)),
+    charts.chart(distributionChart("chart-distribution", r.latency.distribution)),
+  );
+}
+
+function troubledFirst(rows: DestinationRow[]): DestinationRow[] {
+  const troubled = (d: DestinationRow): boolean => !d.balanced || d.missing + d.inFlight + d.unknown > 0;
+  return [...rows.filter(troubled), ...rows.filter((d) => !troubled(d))];
+}
+
+function eventIds(title: string, total: number, events: UndeliveredEvent[]): string {
+  if (total === 0) return "";
+  const shown = events.map((e) => `${e.eventId}@d${e.destination}`).join(" ");
+  const more = events.length < total ? ` (first ${events.length} listed; VERIFY_LIST_MISSING)` : "";
+  return `<p><strong>${esc(title)}: ${total}</strong>${esc(more)}</p><p class="ids">${esc(shown)}</p>`;
+}
+
+function ledgerSection(r: VerifyReport): string {
+  const l = r.ledger;
+  const t = l.totals;
+  const ordered = troubledFirst(l.destinations);
+  const rows = ordered
+    .slice(0, MAX_DESTINATION_ROWS)
+    .map((d): Cell[] => [
+      `${d.destination} (${d.id})`,
+      d.tenant,
+      d.accepted,
+      d.delivered,
+      d.missing,
+      d.missingAfterFault,
+      d.inFlight,
+      d.duplicates,
+      d.unknown,
+      d.deliveredUnacknowledged,
+      d.faultedEvents,
+      d.attempts,
+      { html: d.balanced ? "yes" : "NO", cls: d.balanced ? "ok" : "bad" },
+    ]);
+  rows.push([
+    { html: "<strong>total</strong>" },
+    "",
+    t.accepted,
+    t.delivered,
+    t.missing,
+    t.missingAfterFault,
+    t.inFlight,
+    t.duplicates,
+    t.unknown,
+    t.deliveredUnacknowledged,
+    t.faultedEvents,
+    t.attempts,
+    "",
+  ]);
+  const hidden = ordered.length - Math.min(ordered.length, MAX_DESTINATION_ROWS);
+  return section(
+    "ledger",
+    "Ledger per destination",
+    paragraph(
+      `Each destination: accepted = delivered + missing + in flight. Delivered ${fmtPercent(l.deliveredRatio)} of the expected deliveries.`,
+    ),
+    table(
+      [
+        "destination",
+        "tenant",
+        "accepted",
+        "delivered",
+        "missing",
+        "of which after fault",
+        "in flight",
+        "duplicates",
+        "unknown",
+        "without publish ack",
+        "faulted events",
+        "attempts",
+        "balanced",
+      ],
+      rows,
+    ),
+    hidden > 0
+      ? paragraph(`${hidden} more destination(s) without missing, in-flight or unknown deliveries (see the JSON).`)
+      : "",
+    eventIds("Missing (never delivered, no injected fault)", t.missing - t.missingAfterFault, l.missingIds),
+    eventIds("Missing after an injected fault on every attempt", t.missingAfterFault, l.missingAfterFaultIds),
+    eventIds("In flight (a retry is still owed)", t.inFlight, l.inFlightIds),
+    l.voidReasons.length > 0
+      ? `<p><strong>Void because:</strong></p><ul>${l.voidReasons.map((v) => `<li>${esc(v)}</li>`).join("")}</ul>`
+      : "",
+  );
+}
+
+const countRows = (c: Record<string, number>): Cell[][] => Object.entries(c).map(([k, n]): Cell[] => [k, n]);
+
+function faultsSection(r: VerifyReport): string {
+  const t = r.ledger.totals;
+  const faults = countRows(t.faults);
+  return section(
+    "faults",
+    "Injected faults and signatures",
+    paragraph(
+      `${t.faultedEvents} event deliveries met at least one injected fault; an event faulted and later delivered counts as delivered. Outpost attempts per event: ${r.ledger.maxAttempts === 0 ? "unknown" : r.ledger.maxAttempts}.`,
+    ),
+    faults.length > 0 ? table(["fault", "attempts"], faults) : paragraph("No fault was injected."),
+    table(["signature", "attempts"], countRows(t.signatures)),
+  );
+}
+
+function publishSection(r: VerifyReport): string {
+  const p = r.publish;
+  const rows: Cell[][] = [
+    ["planned (about)", p.planned],
+    ["attempted", p.attempted],
+    ["accepted", p.accepted],
+    ["duplicate", p.duplicate],
+    ...Object.entries(p.rejected).map(([status, n]): Cell[] => [`rejected ${status}`, n]),
+    ...Object.entries(p.errors).map(([kind, n]): Cell[] => [`no answer: ${kind}`, n]),
+    ...Object.entries(p.other).map(([k, n]): Cell[] => [k, n]),
+  ];
+  const w = r.wait;
+  return section(
+    "publish",
+    "Publish and wait",
+    table(["publish", "count"], rows),
+    paragraph(
+      `verify waited ${(w.waitedMs / 1000).toFixed(1)} s in ${w.polls} poll(s), stopped by "${w.outcome}"; ${w.delivered} first deliveries of ${w.expected} expected at that point.`,
+    ),
+  );
+}
+
+function settingsSection(r: VerifyReport): string {
+  const s = r.settings;
+  const run = r.run;
+  return section(
+    "settings",
+    "Settings",
+    keyValues([
+      ["TEST_ID", r.testId],
+      ["tenants x destinations", `${run.shape.tenants} x ${run.shape.destinationsPerTenant}`],
+      ["topic", run.topic],
+      ["retry", run.retry],
+      ["Outpost", run.outpostUrl],
+      ["started", isoTime(run.startedAtMs)],
+      ["warm-up ends", isoTime(run.warmupEndsAtMs)],
+      ["ended", isoTime(r.runEnd.endedAtMs)],
+      ["report generated", r.generatedAt],
+    ]),
+    `<h3>throughput (the run record)</h3>`,
+    keyValues(Object.entries(run.settings)),
+    `<h3>verify</h3>`,
+    keyValues([
+      ["REDIS_URL", s.redisUrl],
+      ["VERIFY_GRACE", formatDuration(s.graceMs)],
+      ["VERIFY_TIMEOUT", formatDuration(s.timeoutMs)],
+      ["VERIFY_POLL_INTERVAL", formatDuration(s.pollIntervalMs)],
+      ["VERIFY_LIST_MISSING", s.listMissing],
+      ["VERIFY_MIN_DELIVERED_RATIO", s.minDeliveredRatio],
+      ...s.latencyLimits.map((l): [string, number] => [l.variable, l.maxMs]),
+    ]),
+  );
+}
+
+// A run whose record was lost has a verdict (VOID) and nothing to chart.
+function lostRunPage(r: LostRunReport, charts: ChartSet, assets: ChartAssets): string {
+  const body = [
+    `<h1>outpost-loadtest verify: run ${esc(r.testId)}</h1>`,
+    verdictBlock(r),
+    paragraph(`Keys of the run still in Redis: ${r.runStateLost.keysFound.join(", ")}.`),
+  ].join("\n");
+  return renderPage({ title: `verify ${r.testId}: ${verdictHeadline(r).text}`, body, charts, assets });
+}
+
+// The verify report as one self-contained HTML page: verdict, throughput over
+// time, latency per stage, the ledger, faults, publish counters and settings.
+// extraSections: further sections (e.g. resources from Prometheus) drawn with the same charts.
+export function renderVerifyHtml(
+  r: VerifyResult,
+  assets: ChartAssets,
+  extraSections: (charts: ChartSet) => string[] = () => [],
+): string {
+  const charts = new ChartSet();
+  if (isLostRun(r)) return lostRunPage(r, charts, assets);
+  const body = [
+    `<h1>outpost-loadtest verify: run ${esc(r.testId)}</h1>`,
+    `<p class="sub">${esc(`${r.run.shape.tenants} tenant(s) x ${r.run.shape.destinationsPerTenant} destination(s), ${r.run.settings.PROFILE ?? ""} profile at ${r.run.settings.RATE ?? "?"}/s for ${r.run.settings.DURATION ?? "?"}; started ${isoTime(r.run.startedAtMs)}`)}</p>`,
+    verdictSection(r),
+    throughputSection(r, charts),
+    latencySection(r, charts),
+    ...extraSections(charts),
+    ledgerSection(r),
+    faultsSection(r),
+    publishSection(r),
+    settingsSection(r),
+  ].join("\n");
+  return renderPage({ title: `verify ${r.testId}: ${verdictHeadline(r).text}`, body, charts, assets });
+}

@@ -1,0 +1,77 @@
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { RunStateStore } from "../../src/runstate/store";
+import { viewInChromium } from "../support/chromium";
+import { withRedis } from "../support/redis-server";
+import { testRunRecord } from "../support/run-record";
+import { reportRun } from "../support/report-run";
+
+const ROOT = join(__dirname, "..", "..");
+
+// SUMMARY_HTML from tools/verify.ts (Node), opened in headless Chromium: every
+// chart drawn, no console error, no request leaving the file.
+describe("verify HTML report (Node) in Chromium", function () {
+  this.timeout(60_000);
+  const live = withRedis();
+  let dir: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "olt-html-"));
+    const rec = testRunRecord("html-run", 1, 2);
+    await reportRun(new RunStateStore(live.redis, rec.testId), rec);
+    const empty = testRunRecord("html-empty", 1, 1);
+    await new RunStateStore(live.redis, empty.testId).createRunRecord(empty);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  function verify(testId: string, html: string): { status: number | null; stderr: string } {
+    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/verify.ts"], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? "",
+        TEST_ID: testId,
+        REDIS_URL: live.server.url,
+        VERIFY_GRACE: "0s",
+        VERIFY_POLL_INTERVAL: "100ms",
+        SUMMARY_HTML: html,
+      },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    return { status: r.status, stderr: r.stderr };
+  }
+
+  it("draws the timeline, the percentile curves and the distribution, offline and without errors", async () => {
+    const html = join(dir, "report.html");
+    assert.equal(verify("html-run", html).status, 99, "one delivery is missing: the verdict fails");
+    const text = readFileSync(html, "utf8");
+    assert.ok(!text.includes("whsec_"), "no signing secret in the page");
+    assert.ok(!/(src|href)=["']?(https?:)?\/\//.test(text), "no external resource referenced");
+    const view = await viewInChromium(html, join(dir, "report.png"));
+    assert.deepEqual(view.errors, []);
+    assert.deepEqual(view.requests, []);
+    assert.deepEqual(
+      view.charts.map((c) => c.id),
+      ["chart-timeline", "chart-percentiles", "chart-distribution"],
+    );
+    for (const c of view.charts) {
+      assert.ok(c.plot !== null && c.plot.width > 300 && c.plot.height > 100, `${c.id}: plotting area`);
+      assert.ok(c.seriesPixels > 200, `${c.id}: only ${c.seriesPixels} coloured pixels in the plotting area`);
+    }
+    assert.match(view.text, /VERDICT: FAIL/);
+    assert.match(view.text, /html-run_7@d1/);
+    assert.match(view.text, /error:500\s+1/);
+  });
+
+  it("says 'no samples' instead of drawing empty charts for a run without events", async () => {
+    const html = join(dir, "empty.html");
+    assert.equal(verify("html-empty", html).status, 99);
+    const view = await viewInChromium(html);
+    assert.deepEqual(view.errors, []);
+    assert.deepEqual(view.charts, []);
+    assert.match(view.text, /Latency by percentile, per stage: no samples/);
+  });
+});
