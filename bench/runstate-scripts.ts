@@ -15,30 +15,34 @@ async function evalshaUsec(redis: NodeRedisPort): Promise<number> {
 async function main(): Promise<void> {
   const [events, tenants, perTenant] = process.argv.slice(2).map(Number);
   const n = events || 40_000;
+  // With a latency window plan (10 s windows), as throughput writes it.
   const rec = testRunRecord("bench-scripts", tenants || 4, perTenant || 2);
   await withThrowawayRun(rec, async (store, redis) => {
     const seqs = Array.from({ length: n }, (_, i) => i);
-    const t = rec.startedAtMs + 1000;
+    // Event starts spread over a minute, as a run's would be (several latency windows).
+    const t0 = (seq: number): number => rec.startedAtMs + Math.floor((seq * 60_000) / n);
     // Every event accepted, then delivered once to its tenant's first
     // destination with all three latency samples; then 10% duplicates.
     const u0 = await evalshaUsec(redis);
-    await mapLimit(seqs, 200, (seq) => store.recordPublishAccepted(rec, { seq, t0Ms: t, t2Ms: t + 5 + (seq % 20) }));
+    await mapLimit(seqs, 200, (seq) =>
+      store.recordPublishAccepted(rec, { seq, t0Ms: t0(seq), t2Ms: t0(seq) + 5 + (seq % 20) }),
+    );
     const u1 = await evalshaUsec(redis);
     const first = (seq: number): number => (seq % rec.shape.tenants) * rec.shape.destinationsPerTenant;
     await mapLimit(seqs, 200, (seq) =>
       store.recordReceipt(rec, {
         destination: first(seq),
         seq,
-        t0Ms: t,
-        taMs: t + 8 + (seq % 50),
-        t3Ms: t + 10 + (seq % 70),
+        t0Ms: t0(seq),
+        taMs: t0(seq) + 8 + (seq % 50),
+        t3Ms: t0(seq) + 10 + (seq % 70),
         signature: "ok",
       }),
     );
     const u2 = await evalshaUsec(redis);
     const dups = seqs.filter((s) => s % 10 === 0);
     await mapLimit(dups, 200, (seq) =>
-      store.recordReceipt(rec, { destination: first(seq), seq, t3Ms: t + 90, signature: "ok" }),
+      store.recordReceipt(rec, { destination: first(seq), seq, t3Ms: t0(seq) + 90, signature: "ok" }),
     );
     const u3 = await evalshaUsec(redis);
     console.log(`$ npm run bench:scripts -- ${n} ${rec.shape.tenants} ${rec.shape.destinationsPerTenant}`);

@@ -1,5 +1,6 @@
 import { formatDuration, parseDurationMs } from "../config/env";
 import type { LoadSettings } from "../config/throughput-settings";
+import type { LoadStep } from "../runstate/latency-windows";
 
 // k6 scenario objects, typed here because src/ cannot see @types/k6; the
 // fields are k6's own (open model: arrival-rate executors only).
@@ -49,14 +50,23 @@ function ramping(l: LoadSettings, startRate: number, segments: Segment[]): Rampi
   };
 }
 
-function stepSegments(l: LoadSettings): { first: number; segments: Segment[] } {
+// The plateaus of the step profile: RATE/STEPS up to RATE, equal lengths; the
+// rounding leftover goes to the top step so the total is exactly DURATION.
+export function stepPlan(l: Pick<LoadSettings, "rate" | "steps" | "durationMs">): LoadStep[] {
   const stepMs = Math.floor(l.durationMs / l.steps);
-  const rateAt = (i: number): number => Math.max(1, Math.round((l.rate * i) / l.steps));
-  const segments: Segment[] = [[stepMs, rateAt(1)]];
-  for (let i = 2; i <= l.steps; i++) segments.push([EDGE_MS, rateAt(i)], [stepMs - EDGE_MS, rateAt(i)]);
-  // Rounding leftovers go to the top step so the total is exactly DURATION.
-  segments[segments.length - 1][0] += l.durationMs - stepMs * l.steps;
-  return { first: rateAt(1), segments };
+  return Array.from({ length: l.steps }, (_, i) => ({
+    rate: Math.max(1, Math.round((l.rate * (i + 1)) / l.steps)),
+    startMs: i * stepMs,
+    endMs: i === l.steps - 1 ? l.durationMs : (i + 1) * stepMs,
+  }));
+}
+
+// Each step after the first begins with a 1s edge from the previous rate.
+function stepSegments(l: LoadSettings): { first: number; segments: Segment[] } {
+  const [first, ...rest] = stepPlan(l);
+  const segments: Segment[] = [[first.endMs - first.startMs, first.rate]];
+  for (const s of rest) segments.push([EDGE_MS, s.rate], [s.endMs - s.startMs - EDGE_MS, s.rate]);
+  return { first: first.rate, segments };
 }
 
 // The whole load of a run as one k6 scenario. Stage durations always add up to DURATION.

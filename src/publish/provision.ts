@@ -12,6 +12,7 @@ import {
 } from "../runstate/identity";
 import type { RunDestination, RunRecord } from "../runstate/record";
 import type { RunStateStore } from "../runstate/store";
+import { latencyWindowPlan } from "./latency-window-plan";
 import { plannedEvents, scenarioForLoad } from "./load-profile";
 import { mapLimit } from "./map-limit";
 
@@ -80,13 +81,14 @@ export async function provisionRun(
   const target = await deps.outpost.target();
   const startedAtMs = Math.round(deps.clock.now());
   const record: RunRecord = {
-    version: 2,
+    version: 3,
     testId,
     startedAtMs,
     warmupEndsAtMs: startedAtMs + s.load.warmupMs,
     shape,
     plannedEvents: plannedEvents(scenarioForLoad(s.load)),
     plannedEndMs: startedAtMs + s.load.durationMs,
+    latencyWindows: latencyWindowPlan(s.load),
     retry: s.retry,
     topic: s.topic,
     outpostUrl: redactUrl(s.outpostUrl),

@@ -21,6 +21,7 @@ export function publishRunOf(r: RunRecord): PublishRun {
     shape: r.shape,
     startedAtMs: r.startedAtMs,
     warmupEndsAtMs: r.warmupEndsAtMs,
+    latencyWindows: r.latencyWindows,
     topic: r.topic,
     retry: r.retry,
     plannedEvents: r.plannedEvents,

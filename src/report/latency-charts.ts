@@ -2,6 +2,7 @@ import { GAMMA } from "../runstate/histogram";
 import { STAGES, type Stage } from "../runstate/keys";
 import type { StageLatencies } from "../verify/latency";
 import type { DistributionBin, StageDistributions } from "../verify/latency-distribution";
+import type { LatencyOverTime, LatencyStep } from "../verify/latency-over-time";
 import type { TimelinePoint } from "../verify/throughput";
 import { type ChartSeries, type ChartSpec, STAGE_COLORS } from "./chart-spec";
 
@@ -123,5 +124,56 @@ export function timelineChart(id: string, timeline: TimelinePoint[], destination
       { label: "delivered (first deliveries/s)", color: "#2ca02c", values: timeline.map((p) => p.delivered) },
       { label: "in flight (deliveries owed)", color: "#ff7f0e", dash: true, axis: 2, values: inFlight },
     ],
+  };
+}
+
+// p99 (solid) and p50 (dashed) of each stage per window, at the window's start:
+// when latency began to climb, and in which stage first.
+export function latencyOverTimeChart(id: string, overTime: LatencyOverTime): ChartSpec {
+  const w = overTime.windows;
+  const series: ChartSeries[] = [];
+  for (const stage of STAGES) {
+    if (!w.some((p) => p.stages[stage].count > 0)) continue;
+    series.push(
+      { label: `${stage} p99`, color: STAGE_COLORS[stage], values: w.map((p) => p.stages[stage].p99Ms) },
+      { label: `${stage} p50`, color: STAGE_COLORS[stage], dash: true, values: w.map((p) => p.stages[stage].p50Ms) },
+    );
+  }
+  return {
+    id,
+    title: `Latency over time: ${overTime.windowMs / 1000} s windows by event start (UTC)`,
+    xKind: "time",
+    xLabel: "window start",
+    yLabel: "ms",
+    yLog: true,
+    x: w.map((p) => p.startMs / 1000),
+    series,
+  };
+}
+
+// PROFILE=step: p99 and p50 of each stage against the step's offered rate.
+export function latencyByStepChart(id: string, steps: LatencyStep[]): ChartSpec {
+  const series: ChartSeries[] = [];
+  for (const stage of STAGES) {
+    if (!steps.some((s) => s.stages[stage].count > 0)) continue;
+    series.push(
+      { label: `${stage} p99`, color: STAGE_COLORS[stage], values: steps.map((s) => s.stages[stage].p99Ms) },
+      {
+        label: `${stage} p50`,
+        color: STAGE_COLORS[stage],
+        dash: true,
+        values: steps.map((s) => s.stages[stage].p50Ms),
+      },
+    );
+  }
+  return {
+    id,
+    title: "Latency per step against the offered rate",
+    xKind: "linear",
+    xLabel: "offered events/s",
+    yLabel: "ms",
+    yLog: true,
+    x: steps.map((s) => s.rate),
+    series,
   };
 }

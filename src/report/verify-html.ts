@@ -1,5 +1,6 @@
 import { formatDuration } from "../config/env";
 import { STAGES } from "../runstate/keys";
+import type { LatencyOverTime } from "../verify/latency-over-time";
 import type { DestinationRow, UndeliveredEvent } from "../verify/ledger";
 import type { LostRunReport } from "../verify/lost-run";
 import { isLostRun, type VerifyReport, type VerifyResult } from "../verify/report";
@@ -17,7 +18,13 @@ import {
   table,
   tiles,
 } from "./html";
-import { distributionChart, percentileCurveChart, timelineChart } from "./latency-charts";
+import {
+  distributionChart,
+  latencyByStepChart,
+  latencyOverTimeChart,
+  percentileCurveChart,
+  timelineChart,
+} from "./latency-charts";
 import { type ChartAssets, ChartSet, renderPage } from "./page";
 
 // Enough rows to see every troubled destination of a normal run; the JSON has all.
@@ -94,7 +101,33 @@ function latencySection(r: VerifyReport, charts: ChartSet): string {
     ),
     charts.chart(percentileCurveChart("chart-percentiles", r.latency.distribution, r.latency.stages)),
     charts.chart(distributionChart("chart-distribution", r.latency.distribution)),
+    overTimeBlock(r.latency.overTime, charts),
   );
+}
+
+// o is undefined in a report saved by a verify that predates latency over time (make report).
+function overTimeBlock(o: LatencyOverTime | undefined, charts: ChartSet): string {
+  if (o === undefined) return paragraph("Latency over time: not in this report (written by an older verify).");
+  const parts = [
+    `<h3>Latency over time</h3>`,
+    paragraph(
+      `Each event's samples count in the window its start (t0) falls in; percentiles within ${fmtPercent(o.relativePrecision, 2)}.`,
+    ),
+    charts.chart(latencyOverTimeChart("chart-over-time", o)),
+  ];
+  if (o.steps.length > 0) {
+    const rows = o.steps.map((s): Cell[] => [
+      s.step,
+      s.rate,
+      isoTime(s.startMs),
+      ...STAGES.flatMap((stage) => [msCell(s.stages[stage].p50Ms), msCell(s.stages[stage].p99Ms)]),
+    ]);
+    parts.push(
+      table(["step", "events/s", "from", ...STAGES.flatMap((stage) => [`${stage} p50`, `${stage} p99`])], rows),
+      charts.chart(latencyByStepChart("chart-steps", o.steps)),
+    );
+  }
+  return parts.join("\n");
 }
 
 function troubledFirst(rows: DestinationRow[]): DestinationRow[] {

@@ -17,6 +17,12 @@ export const GAMMA = 1.02;
 export const RELATIVE_PRECISION = (GAMMA - 1) / (GAMMA + 1);
 const LOG_GAMMA = Math.log(GAMMA);
 
+// Latency over time (one histogram per stage and time window) uses buckets
+// WINDOW_COARSENING times as wide (GAMMA^4: within 3.96%), so a long run's
+// windows stay a few fields each; trends need no finer resolution.
+export const WINDOW_COARSENING = 4;
+export const WINDOW_RELATIVE_PRECISION = (GAMMA ** WINDOW_COARSENING - 1) / (GAMMA ** WINDOW_COARSENING + 1);
+
 // Lua: record_hist adds value v (µs, not negative) to stage s of
 // the latency hash k and sets k's TTL when k was just created (the first
 // sample of a bucket is the only way a field, and so the key, comes to exist).
@@ -26,9 +32,14 @@ const LOG_GAMMA = Math.log(GAMMA);
 // the ack; delivery: Outpost's clock ahead of the mock's; e2e: k6's ahead of
 // the mock's), and publish one wall-clock reading from a later one, so a
 // negative value is clock skew or a clock step, worth showing rather than
-// hiding. Expects expire_nx(key) from the enclosing script.
+// hiding. Both also add the sample to the hash kw of its time window, field
+// "<stage>:<coarse bucket>", unless w < 0 (no window): one more HINCRBY per
+// sample. One small hash per window, not one for the run: a hash of up to
+// hash-max-listpack-entries fields is a list that HINCRBY scans (3-4 µs per
+// call at a few hundred fields, seen in bench:scripts).
+// Expects expire_nx(key) from the enclosing script.
 export const LUA_RECORD_HISTOGRAM = `
-local function record_hist(k, s, v)
+local function record_hist(k, s, v, kw, w)
   local b = 0
   if v >= 1 then b = math.floor(math.log(v) / ${LOG_GAMMA.toPrecision(17)}) + 1 end
   v = math.floor(v)
@@ -36,17 +47,24 @@ local function record_hist(k, s, v)
   local ext = redis.call('HMGET', k, s .. ':min', s .. ':max')
   if (not ext[1]) or v < tonumber(ext[1]) then redis.call('HSET', k, s .. ':min', v) end
   if (not ext[2]) or v > tonumber(ext[2]) then redis.call('HSET', k, s .. ':max', v) end
+  if w >= 0 then
+    local c = 0
+    if v >= 1 then c = math.floor(math.log(v) / ${(LOG_GAMMA * WINDOW_COARSENING).toPrecision(17)}) + 1 end
+    if redis.call('HINCRBY', kw, s .. ':' .. c, 1) == 1 then expire_nx(kw) end
+  end
 end
-local function record_difference(k, s, v)
+local function record_difference(k, s, v, kw, w)
   if v < 0 then
     redis.call('HINCRBY', k, s .. ':below_zero', 1)
     v = 0
   end
-  record_hist(k, s, v)
+  record_hist(k, s, v, kw, w)
 end
 `;
 
 export interface Histogram {
+  // Bucket i >= 1 holds [GAMMA^((i-1)k), GAMMA^(ik)) µs, k = coarsening (1, or WINDOW_COARSENING).
+  coarsening: number;
   buckets: Map<number, number>;
   count: number;
   minUs: number;
@@ -54,27 +72,29 @@ export interface Histogram {
   belowZero: number;
 }
 
-export function emptyHistogram(): Histogram {
-  return { buckets: new Map(), count: 0, minUs: Infinity, maxUs: -Infinity, belowZero: 0 };
+export function emptyHistogram(coarsening = 1): Histogram {
+  return { coarsening, buckets: new Map(), count: 0, minUs: Infinity, maxUs: -Infinity, belowZero: 0 };
 }
 
 // Bounds of a bucket in µs: [lower, upper).
-export function bucketBoundsUs(index: number): [number, number] {
+export function bucketBoundsUs(index: number, coarsening = 1): [number, number] {
   if (index <= 0) return [0, 1];
-  return [Math.exp((index - 1) * LOG_GAMMA), Math.exp(index * LOG_GAMMA)];
+  const log = LOG_GAMMA * coarsening;
+  return [Math.exp((index - 1) * log), Math.exp(index * log)];
 }
 
 // Representative value of a bucket in µs: the harmonic midpoint of its bounds,
 // which minimises the worst relative error.
-export function bucketValueUs(index: number): number {
+export function bucketValueUs(index: number, coarsening = 1): number {
   if (index <= 0) return 0;
-  const [lower, upper] = bucketBoundsUs(index);
+  const [lower, upper] = bucketBoundsUs(index, coarsening);
   return (2 * lower * upper) / (lower + upper);
 }
 
-// Decodes one stage from a latency hash (field -> value).
-export function histogramFromHash(fields: Record<string, string>, stage: string): Histogram {
-  const h = emptyHistogram();
+// Decodes one stage from a latency hash (field -> value). Window hashes keep no
+// exact min and max: they are then the outer bounds of the outermost buckets.
+export function histogramFromHash(fields: Record<string, string>, stage: string, coarsening = 1): Histogram {
+  const h = emptyHistogram(coarsening);
   const prefix = `${stage}:`;
   for (const [field, raw] of Object.entries(fields)) {
     if (!field.startsWith(prefix)) continue;
@@ -88,11 +108,16 @@ export function histogramFromHash(fields: Record<string, string>, stage: string)
       h.count += value;
     }
   }
+  if (h.count > 0 && !Number.isFinite(h.minUs)) {
+    const indexes = Array.from(h.buckets.keys());
+    h.minUs = bucketBoundsUs(Math.min(...indexes), coarsening)[0];
+    h.maxUs = bucketBoundsUs(Math.max(...indexes), coarsening)[1];
+  }
   return h;
 }
 
 export function mergeHistograms(parts: Histogram[]): Histogram {
-  const out = emptyHistogram();
+  const out = emptyHistogram(parts[0]?.coarsening ?? 1);
   for (const p of parts) {
     for (const [b, c] of p.buckets) out.buckets.set(b, (out.buckets.get(b) ?? 0) + c);
     out.count += p.count;
@@ -113,7 +138,7 @@ export function percentileMs(h: Histogram, p: number): number {
   for (const idx of indexes) {
     seen += h.buckets.get(idx) ?? 0;
     if (seen >= rank) {
-      const v = Math.min(Math.max(bucketValueUs(idx), h.minUs), h.maxUs);
+      const v = Math.min(Math.max(bucketValueUs(idx, h.coarsening), h.minUs), h.maxUs);
       return v / 1000;
     }
   }
@@ -125,7 +150,7 @@ export function percentileMs(h: Histogram, p: number): number {
 export function meanMs(h: Histogram): number {
   if (h.count === 0) return NaN;
   let total = 0;
-  for (const [idx, c] of h.buckets) total += Math.min(Math.max(bucketValueUs(idx), h.minUs), h.maxUs) * c;
+  for (const [idx, c] of h.buckets) total += Math.min(Math.max(bucketValueUs(idx, h.coarsening), h.minUs), h.maxUs) * c;
   return total / h.count / 1000;
 }
 

@@ -42,6 +42,9 @@ export interface RunKeys {
   // Latency histograms, all stages in one hash (see histogram.ts): run-wide
   // for publish, per destination for queue, delivery and e2e.
   latency(destination?: number): string;
+  // Latency over time, one hash per time window of event starts (latency-windows.ts):
+  // "<stage>:<coarse bucket>" -> count, all stages and destinations together (histogram.ts).
+  latencyWindow(window: number): string;
   // Hash second-since-epoch -> count. "publish" for accepts, "d<N>" for first deliveries.
   timeline(series: string): string;
   // Hash of run-wide anomalies: unknown:<reason>.
@@ -67,6 +70,7 @@ export function runKeys(testId: string): RunKeys {
     attemptAt: (d) => `${p}ta:${d}`,
     destination: (d) => `${p}dst:${d}`,
     latency: (d) => (d === undefined ? `${p}lat` : `${p}lat:${d}`),
+    latencyWindow: (w) => `${p}latw:${w}`,
     timeline: (series) => `${p}tl:${series}`,
     anomalies: `${p}anomalies`,
     scratch: (name) => `${p}tmp:${name}`,

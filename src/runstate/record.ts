@@ -1,5 +1,6 @@
 import type { OutpostTarget } from "../outpost/target";
 import type { RunShape } from "./identity";
+import type { LatencyWindowPlan } from "./latency-windows";
 
 // What throughput's setup leaves for the mock and for verify. It holds the
 // destinations' signing secrets (the mock needs them): never print it whole.
@@ -12,7 +13,7 @@ export interface RunDestination {
 }
 
 export interface RunRecord {
-  version: 2;
+  version: 3;
   testId: string;
   // Reference instant: relative timestamps in Redis count ms from here.
   startedAtMs: number;
@@ -25,6 +26,8 @@ export interface RunRecord {
   // When the load's schedule ends (startedAtMs + DURATION): until this plus
   // VERIFY_GRACE a run without a recorded end counts as in progress.
   plannedEndMs: number;
+  // Latency over time: the windows the samples of each event's t0 also count in.
+  latencyWindows: LatencyWindowPlan;
   retry: boolean;
   topic: string;
   outpostUrl: string;
@@ -46,7 +49,7 @@ export function scheduleCompletedBy(record: Pick<RunRecord, "plannedEndMs">, now
 
 export function parseRunRecord(json: string): RunRecord {
   const r = JSON.parse(json) as RunRecord;
-  if (r.version !== 2 || typeof r.testId !== "string" || !r.shape || !Array.isArray(r.destinations)) {
+  if (r.version !== 3 || typeof r.testId !== "string" || !r.shape || !Array.isArray(r.destinations)) {
     throw new Error("run record: unsupported or corrupt format");
   }
   return r;

@@ -18,11 +18,12 @@ export interface Script {
   source: string;
 }
 
-// KEYS: acc:t, rej:t, t2:t, pub, lat (run-wide), tl:publish, routing, then (ta:d, lat:d, nrt:d)
-//       per destination of t.
+// KEYS: acc:t, rej:t, t2:t, pub, lat (run-wide), tl:publish, routing, latw:<window>, then
+//       (ta:d, lat:d, nrt:d) per destination of t.
 // ARGV: ttl, local, t2 (ms since startedAt), publish latency µs, epoch second, record latency (1|0),
 //       routed flags (one 1|0 per destination of t, in order: did Outpost's answer list it), t2 epoch ms,
-//       index of t's first destination, generator lag µs ('' when t0 is not the scheduled time).
+//       index of t's first destination, generator lag µs ('' when t0 is not the scheduled time),
+//       latency window of the event's t0 (-1 none).
 // Returns 1 when newly accepted, 0 when this sequence was already accepted (a harness anomaly).
 export const PUBLISH_ACCEPTED: Script = {
   name: "publish_accepted",
@@ -44,7 +45,7 @@ for j = 1, #ARGV[7] do
   if string.sub(ARGV[7], j, j) == '0' then
     -- Outpost did not route this event to the j-th destination: mark it and
     -- keep when that first and last happened.
-    local nrt, routing, d = KEYS[8 + (j - 1) * 3 + 2], KEYS[7], tonumber(ARGV[9]) + j - 1
+    local nrt, routing, d = KEYS[9 + (j - 1) * 3 + 2], KEYS[7], tonumber(ARGV[9]) + j - 1
     redis.call('SETBIT', nrt, loc, 1)
     expire_nx(nrt)
     local at = tonumber(ARGV[8])
@@ -55,11 +56,12 @@ for j = 1, #ARGV[7] do
   end
 end
 if ARGV[6] == '1' then
-  record_difference(KEYS[5], 'publish', tonumber(ARGV[4]))
-  if ARGV[10] ~= '' then record_difference(KEYS[5], 'generator_lag', tonumber(ARGV[10])) end
-  for i = 8, #KEYS, 3 do
+  local w = tonumber(ARGV[11])
+  record_difference(KEYS[5], 'publish', tonumber(ARGV[4]), KEYS[8], w)
+  if ARGV[10] ~= '' then record_difference(KEYS[5], 'generator_lag', tonumber(ARGV[10]), KEYS[8], w) end
+  for i = 9, #KEYS, 3 do
     local ta = redis.call('BITFIELD', KEYS[i], 'GET', 'u32', '#' .. loc)[1]
-    if ta > 0 then record_difference(KEYS[i + 1], 'queue', ((ta - 1) - t2) * 1000) end
+    if ta > 0 then record_difference(KEYS[i + 1], 'queue', ((ta - 1) - t2) * 1000, KEYS[8], w) end
   end
 end
 return 1
@@ -80,9 +82,10 @@ return 1
 `,
 };
 
-// KEYS: rcv:d, dst:d, lat:d, tl:d<d>, t2:t, ta:d.
+// KEYS: rcv:d, dst:d, lat:d, tl:d<d>, t2:t, ta:d, latw:<window>.
 // ARGV: ttl, local, delivery µs ('' none), end-to-end µs ('' none), epoch second,
-//       attempt start ms since startedAt (-1 none), record latency (1|0), signature status.
+//       attempt start ms since startedAt (-1 none), record latency (1|0), signature status,
+//       latency window of the event's t0 (-1 none).
 // Returns 1 for the first delivery of this event to this destination, 0 for a duplicate.
 export const RECEIPT: Script = {
   name: "receipt",
@@ -97,13 +100,14 @@ end
 if redis.call('HINCRBY', KEYS[2], 'first', 1) == 1 then expire_nx(KEYS[1]) end
 if redis.call('HINCRBY', KEYS[4], ARGV[5], 1) == 1 then expire_nx(KEYS[4]) end
 if ARGV[7] == '1' then
-  if ARGV[3] ~= '' then record_difference(KEYS[3], 'delivery', tonumber(ARGV[3])) end
-  if ARGV[4] ~= '' then record_difference(KEYS[3], 'e2e', tonumber(ARGV[4])) end
+  local w = tonumber(ARGV[9])
+  if ARGV[3] ~= '' then record_difference(KEYS[3], 'delivery', tonumber(ARGV[3]), KEYS[7], w) end
+  if ARGV[4] ~= '' then record_difference(KEYS[3], 'e2e', tonumber(ARGV[4]), KEYS[7], w) end
   local ta = tonumber(ARGV[6])
   if ta >= 0 then
     local t2 = redis.call('BITFIELD', KEYS[5], 'GET', 'u32', '#' .. loc)[1]
     if t2 > 0 then
-      record_difference(KEYS[3], 'queue', (ta - (t2 - 1)) * 1000)
+      record_difference(KEYS[3], 'queue', (ta - (t2 - 1)) * 1000, KEYS[7], w)
     else
       redis.call('BITFIELD', KEYS[6], 'SET', 'u32', '#' .. loc, ta + 1)
       expire_nx(KEYS[6])

@@ -1,5 +1,5 @@
 import type { RedisPort, RedisReply } from "../ports";
-import { type Histogram, histogramFromHash, mergeHistograms } from "./histogram";
+import { type Histogram, histogramFromHash, mergeHistograms, WINDOW_COARSENING } from "./histogram";
 import {
   destinationCount,
   destinationIndexes,
@@ -9,6 +9,7 @@ import {
   tenantOfSeq,
 } from "./identity";
 import { DEFAULT_RUN_TTL_SECONDS, RUN_WIDE_STAGES, type RunKeys, runKeys, type Stage, STAGES } from "./keys";
+import { windowOf } from "./latency-windows";
 import { parseRunRecord, type RunRecord } from "./record";
 import {
   FAULT,
@@ -103,7 +104,7 @@ export interface RunSnapshot {
 }
 
 // What the publish path needs of a record: setup hands this (no secrets) to the VUs.
-export type RunTiming = Pick<RunRecord, "shape" | "startedAtMs" | "warmupEndsAtMs">;
+export type RunTiming = Pick<RunRecord, "shape" | "startedAtMs" | "warmupEndsAtMs" | "latencyWindows">;
 
 export function inWarmup(record: RunTiming, t0Ms: number): boolean {
   return t0Ms < record.warmupEndsAtMs;
@@ -257,6 +258,7 @@ export class RunStateStore {
   async recordPublishAccepted(record: RunTiming, ev: PublishOutcome): Promise<boolean> {
     const tenant = tenantOfSeq(record.shape, ev.seq);
     const k = this.keys;
+    const window = windowOf(record.latencyWindows, record.startedAtMs, ev.t0Ms);
     const keys = [
       k.accepted(tenant),
       k.rejected(tenant),
@@ -265,6 +267,7 @@ export class RunStateStore {
       k.latency(),
       k.timeline("publish"),
       k.routing,
+      k.latencyWindow(Math.max(0, window)),
     ];
     const destinations = destinationIndexes(record.shape, tenant);
     for (const d of destinations) keys.push(k.attemptAt(d), k.latency(d), k.notRouted(d));
@@ -279,6 +282,7 @@ export class RunStateStore {
       Math.round(ev.t2Ms),
       destinations[0],
       ev.startedMs === undefined ? "" : Math.round((ev.startedMs - ev.t0Ms) * 1000),
+      window,
     ]);
     return asNumber(reply) === 1;
   }
@@ -306,9 +310,18 @@ export class RunStateStore {
     // Differences of two hosts' clocks can come out negative: the script counts those.
     const us = (ms: number): number => Math.round(ms * 1000);
     const sample = r.t0Ms === undefined || !inWarmup(record, r.t0Ms);
+    const window = r.t0Ms === undefined ? -1 : windowOf(record.latencyWindows, record.startedAtMs, r.t0Ms);
     const reply = await this.scripts.run(
       RECEIPT,
-      [k.receipts(d), k.destination(d), k.latency(d), k.timeline(`d${d}`), k.publishedAt(tenant), k.attemptAt(d)],
+      [
+        k.receipts(d),
+        k.destination(d),
+        k.latency(d),
+        k.timeline(`d${d}`),
+        k.publishedAt(tenant),
+        k.attemptAt(d),
+        k.latencyWindow(Math.max(0, window)),
+      ],
       [
         this.ttlSeconds,
         localIndexOfSeq(record.shape, r.seq),
@@ -318,6 +331,7 @@ export class RunStateStore {
         r.taMs === undefined || r.taMs < record.startedAtMs ? -1 : Math.round(r.taMs - record.startedAtMs),
         sample ? 1 : 0,
         r.signature,
+        window,
       ],
     );
     return asNumber(reply) === 1;
@@ -446,6 +460,19 @@ export class RunStateStore {
       out[stage] = RUN_WIDE_STAGES.includes(stage)
         ? histogramFromHash(runWide, stage)
         : mergeHistograms(perDestination.map((f) => histogramFromHash(f, stage)));
+    }
+    return out;
+  }
+
+  // Latency over time: windows 0..lastWindow that have samples -> stage -> histogram (coarse buckets).
+  async latencyWindowHistograms(lastWindow: number): Promise<Map<number, Record<Stage, Histogram>>> {
+    const out = new Map<number, Record<Stage, Histogram>>();
+    for (let w = 0; w <= lastWindow; w++) {
+      const fields = hashFields(await this.redis.command(["HGETALL", this.keys.latencyWindow(w)]));
+      if (Object.keys(fields).length === 0) continue;
+      const stages = {} as Record<Stage, Histogram>;
+      for (const stage of STAGES) stages[stage] = histogramFromHash(fields, stage, WINDOW_COARSENING);
+      out.set(w, stages);
     }
     return out;
   }

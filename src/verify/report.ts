@@ -5,6 +5,7 @@ import { publicRunRecord, type RunRecord } from "../runstate/record";
 import type { RunEnd } from "../runstate/store";
 import { LATENCY_PRECISION, type StageLatencies } from "./latency";
 import type { StageDistributions } from "./latency-distribution";
+import type { LatencyOverTime } from "./latency-over-time";
 import type { Ledger } from "./ledger";
 import type { LostRunReport } from "./lost-run";
 import type { PublishCounters } from "./publish-counters";
@@ -37,7 +38,13 @@ export interface VerifyReport {
   wait: WaitResult;
   publish: PublishCounters;
   ledger: Ledger;
-  latency: { precision: typeof LATENCY_PRECISION; stages: StageLatencies; distribution: StageDistributions };
+  latency: {
+    precision: typeof LATENCY_PRECISION;
+    stages: StageLatencies;
+    distribution: StageDistributions;
+    // Per-window (and per-step) percentiles.
+    overTime: LatencyOverTime;
+  };
   throughput: Throughput;
   timeline: TimelinePoint[];
   verdict: Verdict;
@@ -58,6 +65,7 @@ export interface ReportParts {
   ledger: Ledger;
   latency: StageLatencies;
   distribution: StageDistributions;
+  overTime: LatencyOverTime;
   timeline: TimelinePoint[];
   throughput: Throughput;
 }
@@ -85,7 +93,12 @@ export function buildReport(settings: VerifySettings, parts: ReportParts, nowMs:
     wait: parts.wait,
     publish: parts.publish,
     ledger: parts.ledger,
-    latency: { precision: LATENCY_PRECISION, stages: parts.latency, distribution: parts.distribution },
+    latency: {
+      precision: LATENCY_PRECISION,
+      stages: parts.latency,
+      distribution: parts.distribution,
+      overTime: parts.overTime,
+    },
     throughput: parts.throughput,
     timeline: parts.timeline,
     verdict,

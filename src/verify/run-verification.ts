@@ -2,6 +2,7 @@ import type { VerifySettings } from "../config/verify-settings";
 import type { Clock } from "../ports";
 import type { RunStateStore } from "../runstate/store";
 import { readStageLatencies } from "./latency";
+import { readLatencyOverTime } from "./latency-over-time";
 import { buildLedger } from "./ledger";
 import { publishCounters } from "./publish-counters";
 import { lostRunReport } from "./lost-run";
@@ -50,6 +51,7 @@ export async function runVerification(
       ledger: buildLedger(record, snapshot, { listCap: settings.listMissing, maxAttempts, phase }),
       latency: latency.stages,
       distribution: latency.distribution,
+      overTime: await readLatencyOverTime(store, record, timeline),
       timeline,
       throughput: throughputOf(timeline),
     },

@@ -112,6 +112,9 @@ describe("throughput bundle on real k6", function () {
     assert.ok(record);
     assert.deepEqual(await store.progress(record), { expected: 2 * n, delivered: 0 });
     assert.notEqual((await store.runEnd()).endedAtMs, null);
+    // Every publish sample also went into its latency window (all within the first 10 s).
+    assert.deepEqual(record.latencyWindows, { windowMs: 10_000, steps: [] });
+    assert.equal((await store.latencyWindowHistograms(0)).get(0)?.publish.count, n);
     assert.ok(
       !(r.stdout + r.stderr).includes(KEY) && !(r.stdout + r.stderr).includes("whsec_"),
       "a secret was printed",

@@ -122,6 +122,7 @@ describe("verify bundle on real k6", function () {
         ["chart-timeline", true],
         ["chart-percentiles", true],
         ["chart-distribution", true],
+        ["chart-over-time", true],
       ],
     );
     assert.match(view.text, /VERDICT: FAIL/);

@@ -25,13 +25,14 @@ export async function createRun(
     secret: secret(d),
   }));
   const record: RunRecord = {
-    version: 2,
+    version: 3,
     testId,
     startedAtMs: now - 60_000,
     warmupEndsAtMs: now - 60_000,
     shape,
     plannedEvents: 0,
     plannedEndMs: now - 30_000,
+    latencyWindows: { windowMs: 10_000, steps: [] },
     retry: true,
     topic: "loadtest.event",
     outpostUrl: "http://127.0.0.1:3333",

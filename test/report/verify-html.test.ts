@@ -20,7 +20,9 @@ describe("verify HTML report (Node) in Chromium", function () {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "olt-html-"));
-    const rec = testRunRecord("html-run", 1, 2);
+    // Three 10 s steps, so the page has the per-step table and chart too.
+    const steps = [10, 20, 30].map((rate, i) => ({ rate, startMs: i * 10_000, endMs: (i + 1) * 10_000 }));
+    const rec = testRunRecord("html-run", 1, 2, { latencyWindows: { windowMs: 10_000, steps } });
     await reportRun(new RunStateStore(live.redis, rec.testId), rec);
     const empty = testRunRecord("html-empty", 1, 1);
     await new RunStateStore(live.redis, empty.testId).createRunRecord(empty);
@@ -44,7 +46,7 @@ describe("verify HTML report (Node) in Chromium", function () {
     return { status: r.status, stderr: r.stderr };
   }
 
-  it("draws the timeline, the percentile curves and the distribution, offline and without errors", async () => {
+  it("draws the timeline, percentile curves, distribution, latency over time and per step, offline and without errors", async () => {
     const html = join(dir, "report.html");
     assert.equal(verify("html-run", html).status, 99, "one delivery is missing: the verdict fails");
     const text = readFileSync(html, "utf8");
@@ -55,7 +57,7 @@ describe("verify HTML report (Node) in Chromium", function () {
     assert.deepEqual(view.requests, []);
     assert.deepEqual(
       view.charts.map((c) => c.id),
-      ["chart-timeline", "chart-percentiles", "chart-distribution"],
+      ["chart-timeline", "chart-percentiles", "chart-distribution", "chart-over-time", "chart-steps"],
     );
     for (const c of view.charts) {
       assert.ok(c.plot !== null && c.plot.width > 300 && c.plot.height > 100, `${c.id}: plotting area`);

@@ -11,13 +11,14 @@ export function testRunRecord(
   const shape = { tenants, destinationsPerTenant };
   const startedAtMs = 1_700_000_000_000;
   return {
-    version: 2,
+    version: 3,
     testId,
     startedAtMs,
     warmupEndsAtMs: startedAtMs,
     shape,
     plannedEvents: 0,
     plannedEndMs: startedAtMs + 10_000,
+    latencyWindows: { windowMs: 10_000, steps: [] },
     retry: false,
     topic: "loadtest.event",
     outpostUrl: "http://127.0.0.1:3333",

@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { parseDurationMs } from "../../src/config/env";
 import { readThroughputSettings } from "../../src/config/throughput-settings";
+import { latencyWindowPlan } from "../../src/publish/latency-window-plan";
 import { plannedEvents, type RampingArrivalRate, scenarioForLoad } from "../../src/publish/load-profile";
 import { throughputOptions } from "../../src/publish/throughput-options";
 
@@ -130,5 +131,34 @@ describe("throughput options", () => {
       ).setupTimeout,
       "2625s",
     );
+  });
+});
+
+describe("latency window plan", () => {
+  const plan = (env: Record<string, string>) => latencyWindowPlan(readThroughputSettings(env).load);
+
+  it("uses 10 s windows, longer ones for long runs (at most 360 windows)", () => {
+    assert.deepEqual(plan({ DURATION: "30s" }), { windowMs: 10_000, steps: [] });
+    assert.equal(plan({ PROFILE: "soak", DURATION: "24h" }).windowMs, 240_000);
+  });
+
+  it("divides each step evenly, and its steps are the k6 stages' plateaus", () => {
+    const p = plan({ PROFILE: "step", RATE: "100", STEPS: "4", DURATION: "100s" });
+    assert.equal(p.windowMs, 12_500);
+    assert.deepEqual(
+      p.steps.map((s) => [s.rate, s.startMs, s.endMs]),
+      [
+        [25, 0, 25_000],
+        [50, 25_000, 50_000],
+        [75, 50_000, 75_000],
+        [100, 75_000, 100_000],
+      ],
+    );
+    const stages = ramping({ PROFILE: "step", RATE: "100", STEPS: "4", DURATION: "100s" }).stages;
+    assert.deepEqual(
+      stages.map((s) => s.target),
+      [25, 50, 50, 75, 75, 100, 100],
+    );
+    assert.equal(plan({ PROFILE: "step", RATE: "10", STEPS: "2", DURATION: "10s" }).windowMs, 5_000);
   });
 });

@@ -5,6 +5,7 @@ import type { Stage } from "../../src/runstate/keys";
 import type { DestinationSnapshot, RunEnd, RunSnapshot } from "../../src/runstate/store";
 import { type StageLatencies, stageLatencies } from "../../src/verify/latency";
 import { stageDistributions } from "../../src/verify/latency-distribution";
+import { latencyOverTime } from "../../src/verify/latency-over-time";
 import { buildLedger, type Ledger } from "../../src/verify/ledger";
 import { publishCounters } from "../../src/verify/publish-counters";
 import { renderText } from "../../src/verify/render-text";
@@ -124,6 +125,7 @@ function report(settings: VerifySettings, ledger = ledgerOf([{}, {}]), record = 
       ledger,
       latency: latencies(),
       distribution: stageDistributions(histograms()),
+      overTime: latencyOverTime(rec, new Map()),
       timeline,
       throughput: throughputOf(timeline),
     },
