@@ -51,6 +51,11 @@ verify: test-id-given build ## verify a run: make verify TEST_ID=<id> [VERIFY_GR
 verify-node: deps-node ## the same verification without k6, in Node (exit 99 on a failed verdict)
 	npx ts-node --transpile-only tools/verify.ts
 
+# --- reports (issue 11) ---
+.PHONY: compare
+compare: deps-node ## two verify JSON reports side by side: make compare BASE=a.json CANDIDATE=b.json [MAX_P99_REGRESSION=10% COMPARE_HTML=…]; exit 99 past a limit
+	@npx ts-node --transpile-only tools/compare.ts
+
 # --- mock webhook (issue 3) ---
 .PHONY: mock bench-mock
 mock: deps-node ## run the mock webhook (MOCK_PORT, MOCK_WORKERS, REDIS_URL, MOCK_FAULT_*; see README)

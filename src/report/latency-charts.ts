@@ -27,39 +27,59 @@ export function binPercentile(bins: DistributionBin[], p: number, minMs: number,
   return maxMs;
 }
 
+// One line of a percentile chart: a histogram and its stage's exact min and max.
+export interface CurveInput {
+  label: string;
+  color: string;
+  dash?: boolean;
+  bins: DistributionBin[];
+  minMs: number | null;
+  maxMs: number | null;
+}
+
 // Latency by percentile (HDR style): x = -log10(1 - p), so 90%, 99% and 99.9%
-// are equally spaced and the tail is as visible as the median. A stage's line
-// ends where its sample count stops resolving finer percentiles.
+// are equally spaced and the tail is as visible as the median. A line ends
+// where its sample count stops resolving finer percentiles, at the exact max.
+export function percentileCurves(id: string, title: string, inputs: CurveInput[]): ChartSpec {
+  const drawn = inputs.filter((c) => total(c.bins) > 0 && c.minMs !== null && c.maxMs !== null);
+  const maxNines = Math.log10(Math.max(1, ...drawn.map((c) => total(c.bins))));
+  const x: number[] = [];
+  for (let v = 0; v < maxNines; v += NINES_STEP) x.push(Number(v.toFixed(4)));
+  x.push(maxNines);
+  const series: ChartSeries[] = drawn.map((c) => {
+    const limit = Math.log10(total(c.bins));
+    const min = c.minMs as number;
+    const max = c.maxMs as number;
+    return {
+      label: c.label,
+      color: c.color,
+      dash: c.dash,
+      values: x.map((v) => {
+        if (v > limit + 1e-9) return null;
+        return v > limit - 1e-9 ? max : binPercentile(c.bins, 1 - 10 ** -v, min, max);
+      }),
+    };
+  });
+  return { id, title, xKind: "nines", xLabel: "percentile", yLabel: "ms", yLog: true, x, series };
+}
+
 export function percentileCurveChart(
   id: string,
   distribution: StageDistributions,
   stages: StageLatencies,
   title = "Latency by percentile, per stage",
 ): ChartSpec {
-  const counts = STAGES.map((s) => total(distribution[s]));
-  const maxNines = Math.log10(Math.max(1, ...counts));
-  const x: number[] = [];
-  for (let v = 0; v < maxNines; v += NINES_STEP) x.push(Number(v.toFixed(4)));
-  x.push(maxNines);
-  const series: ChartSeries[] = [];
-  for (const stage of STAGES) {
-    const bins = distribution[stage];
-    const s = stages[stage];
-    if (total(bins) === 0 || s.minMs === null || s.maxMs === null) continue;
-    const limit = Math.log10(total(bins));
-    const min = s.minMs;
-    const max = s.maxMs;
-    series.push({
+  return percentileCurves(
+    id,
+    title,
+    STAGES.map((stage) => ({
       label: stage,
       color: STAGE_COLORS[stage],
-      values: x.map((v) => {
-        if (v > limit + 1e-9) return null;
-        // At the resolution limit (the N-th of N samples) the curve reaches the exact max.
-        return v > limit - 1e-9 ? max : binPercentile(bins, 1 - 10 ** -v, min, max);
-      }),
-    });
-  }
-  return { id, title, xKind: "nines", xLabel: "percentile", yLabel: "ms", yLog: true, x, series };
+      bins: distribution[stage],
+      minMs: stages[stage].minMs,
+      maxMs: stages[stage].maxMs,
+    })),
+  );
 }
 
 // Display bins are runs of BUCKETS_PER_DISPLAY_BIN consecutive histogram buckets

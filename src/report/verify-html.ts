@@ -5,6 +5,7 @@ import type { DestinationRow, UndeliveredEvent } from "../verify/ledger";
 import type { LostRunReport } from "../verify/lost-run";
 import { isLostRun, type VerifyReport, type VerifyResult } from "../verify/report";
 import type { Rate } from "../verify/throughput";
+import { verdictHeadline } from "../verify/verdict-headline";
 import {
   type Cell,
   esc,
@@ -29,11 +30,6 @@ import { type ChartAssets, ChartSet, renderPage } from "./page";
 
 // Enough rows to see every troubled destination of a normal run; the JSON has all.
 const MAX_DESTINATION_ROWS = 200;
-
-// The verdict's headline (its outcome, and what decided it), styled by outcome.
-export function verdictHeadline(r: Pick<VerifyResult, "verdict">): { text: string; cls: string } {
-  return { text: r.verdict.headline, cls: r.verdict.outcome.toLowerCase() };
-}
 
 function verdictBlock(r: VerifyResult): string {
   const h = verdictHeadline(r);

@@ -21,7 +21,7 @@ const NEGATIVE_MEANS: Record<Stage, string> = {
 };
 const MAX_TIMELINE_ROWS = 30;
 
-function table(header: string[], rows: Array<Array<string | number>>): string[] {
+export function table(header: string[], rows: Array<Array<string | number>>): string[] {
   const cells = [header, ...rows.map((r) => r.map(String))];
   const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
   return cells.map((r) => `  ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ")}`);

@@ -1,24 +1,14 @@
 import { strict as assert } from "node:assert";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RunStateStore } from "../../src/runstate/store";
+import { runNodeTool } from "../support/node-tool";
 import { withRedis } from "../support/redis-server";
 import { testRunRecord } from "../support/run-record";
 import { publishAndDeliver } from "../support/scripted-run";
 
-const ROOT = join(__dirname, "..", "..");
-
-function verify(env: Record<string, string>): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/verify.ts"], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", ...env },
-    encoding: "utf8",
-    timeout: 30_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const verify = (env: Record<string, string>) => runNodeTool("verify", env);
 
 describe("tools/verify.ts as a process", () => {
   const live = withRedis();

@@ -1,15 +1,13 @@
 import { strict as assert } from "node:assert";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RunStateStore } from "../../src/runstate/store";
 import { viewInChromium } from "../support/chromium";
+import { runNodeTool } from "../support/node-tool";
 import { withRedis } from "../support/redis-server";
 import { testRunRecord } from "../support/run-record";
 import { reportRun } from "../support/report-run";
-
-const ROOT = join(__dirname, "..", "..");
 
 // SUMMARY_HTML from tools/verify.ts (Node), opened in headless Chromium: every
 // chart drawn, no console error, no request leaving the file.
@@ -29,22 +27,14 @@ describe("verify HTML report (Node) in Chromium", function () {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  function verify(testId: string, html: string): { status: number | null; stderr: string } {
-    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/verify.ts"], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? "",
-        TEST_ID: testId,
-        REDIS_URL: live.server.url,
-        VERIFY_GRACE: "0s",
-        VERIFY_POLL_INTERVAL: "100ms",
-        SUMMARY_HTML: html,
-      },
-      encoding: "utf8",
-      timeout: 30_000,
+  const verify = (testId: string, html: string) =>
+    runNodeTool("verify", {
+      TEST_ID: testId,
+      REDIS_URL: live.server.url,
+      VERIFY_GRACE: "0s",
+      VERIFY_POLL_INTERVAL: "100ms",
+      SUMMARY_HTML: html,
     });
-    return { status: r.status, stderr: r.stderr };
-  }
 
   it("draws the timeline, percentile curves, distribution, latency over time and per step, offline and without errors", async () => {
     const html = join(dir, "report.html");
