@@ -44,15 +44,21 @@ throughput: build ## publish events into Outpost: settings from the environment,
 test-id-given:
 	@[ -n "$(TEST_ID)" ] || { echo "TEST_ID is required: the run's id as printed by throughput, e.g. make verify TEST_ID=run-20260101-120000-ab12"; exit 2; }
 
-verify: test-id-given build ## verify a run: make verify TEST_ID=<id> [VERIFY_GRACE=… SUMMARY_JSON=…]; exit 99 on a failed verdict
+verify: test-id-given build ## verify a run: make verify TEST_ID=<id> [VERIFY_GRACE=… SUMMARY_JSON=… SUMMARY_HTML=… PROMETHEUS_URL=…]; exit 99 on a failed verdict
 	@node scripts/k6-compat.js check dist/verify.js
-	$(K6) run dist/verify.js
+	@[ -z "$(PROMETHEUS_URL)" ] || [ -n "$(SUMMARY_JSON)" ] || { echo "PROMETHEUS_URL needs SUMMARY_JSON: the resources are folded into verify's JSON report (then SUMMARY_HTML)"; exit 2; }
+	@# k6's handleSummary cannot call Prometheus: the resources are folded in by tools/report.ts afterwards.
+	$(K6) run dist/verify.js; code=$$?; \
+	  if [ -n "$(PROMETHEUS_URL)" ]; then npx ts-node --transpile-only tools/report.ts || exit $$?; fi; exit $$code
 
 verify-node: deps-node ## the same verification without k6, in Node (exit 99 on a failed verdict)
 	npx ts-node --transpile-only tools/verify.ts
 
 # --- reports (issue 11) ---
-.PHONY: compare
+.PHONY: compare report
+report: deps-node ## a verify JSON with the run window's resources from PROMETHEUS_URL, and its HTML: make report SUMMARY_JSON=verify.json PROMETHEUS_URL=… SUMMARY_HTML=report.html
+	@npx ts-node --transpile-only tools/report.ts
+
 compare: deps-node ## two verify JSON reports side by side: make compare BASE=a.json CANDIDATE=b.json [MAX_P99_REGRESSION=10% COMPARE_HTML=…]; exit 99 past a limit
 	@npx ts-node --transpile-only tools/compare.ts
 

@@ -2,33 +2,22 @@
 // you set on the candidate. Exit codes: 0 within limits (or none set), 99 a
 // limit crossed (as verify's failed verdict), 2 bad settings or an unreadable report.
 //   BASE=a.json CANDIDATE=b.json MAX_P99_REGRESSION=10% npx ts-node --transpile-only tools/compare.ts
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { loadChartAssets } from "../adapters/node/chart-assets";
+import { readVerifyReport } from "../adapters/node/read-verify-report";
 import { compareReports } from "../src/compare/compare-reports";
-import { parseVerifyReport } from "../src/compare/parse-verify-report";
 import { renderCompareText } from "../src/compare/render-compare-text";
 import { readCompareSettings } from "../src/config/compare-settings";
 import { ConfigError } from "../src/config/env";
 import { renderCompareHtml } from "../src/report/compare-html";
-import type { VerifyReport } from "../src/verify/report";
 
 export const EXIT_REGRESSION = 99;
 export const EXIT_BAD_INPUT = 2;
 
-export function readReport(variable: string, path: string): VerifyReport {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new ConfigError(`${variable}=${path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  return parseVerifyReport(text, variable, path);
-}
-
 function main(): number {
   const settings = readCompareSettings(process.env);
-  const base = readReport("BASE", settings.base);
-  const candidate = readReport("CANDIDATE", settings.candidate);
+  const base = readVerifyReport("BASE", settings.base);
+  const candidate = readVerifyReport("CANDIDATE", settings.candidate);
   const comparison = compareReports(settings, base, candidate);
   process.stdout.write(renderCompareText(comparison));
   if (settings.compareHtml !== null)

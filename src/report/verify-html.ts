@@ -1,4 +1,5 @@
 import { formatDuration } from "../config/env";
+import type { WithResources } from "../resources/prometheus-resources";
 import { STAGES } from "../runstate/keys";
 import type { LatencyOverTime } from "../verify/latency-over-time";
 import type { DestinationRow, UndeliveredEvent } from "../verify/ledger";
@@ -27,6 +28,7 @@ import {
   timelineChart,
 } from "./latency-charts";
 import { type ChartAssets, ChartSet, renderPage } from "./page";
+import { resourcesSection } from "./resources-html";
 
 // Enough rows to see every troubled destination of a normal run; the JSON has all.
 const MAX_DESTINATION_ROWS = 200;
@@ -292,13 +294,9 @@ function lostRunPage(r: LostRunReport, charts: ChartSet, assets: ChartAssets): s
 }
 
 // The verify report as one self-contained HTML page: verdict, throughput over
-// time, latency per stage, the ledger, faults, publish counters and settings.
-// extraSections: further sections (e.g. resources from Prometheus) drawn with the same charts.
-export function renderVerifyHtml(
-  r: VerifyResult,
-  assets: ChartAssets,
-  extraSections: (charts: ChartSet) => string[] = () => [],
-): string {
+// time, latency per stage, resources (when folded in from Prometheus), the
+// ledger, faults, publish counters and settings; for a lost run, the verdict alone.
+export function renderVerifyHtml(r: VerifyResult & WithResources, assets: ChartAssets): string {
   const charts = new ChartSet();
   if (isLostRun(r)) return lostRunPage(r, charts, assets);
   const body = [
@@ -307,7 +305,7 @@ export function renderVerifyHtml(
     verdictSection(r),
     throughputSection(r, charts),
     latencySection(r, charts),
-    ...extraSections(charts),
+    r.resources === undefined ? "" : resourcesSection(r.resources, charts),
     ledgerSection(r),
     faultsSection(r),
     publishSection(r),

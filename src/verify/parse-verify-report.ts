@@ -1,6 +1,6 @@
 import { ConfigError } from "../config/env";
 import { STAGES } from "../runstate/keys";
-import type { VerifyReport } from "../verify/report";
+import type { VerifyReport } from "./report";
 
 // What compare and the report tools read: a verify SUMMARY_JSON. Anything else
 // is one line naming the setting, the file and what is missing.
