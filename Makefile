@@ -55,7 +55,11 @@ verify-node: deps-node ## the same verification without k6, in Node (exit 99 on 
 	npx ts-node --transpile-only tools/verify.ts
 
 # --- reports (issue 11) ---
-.PHONY: compare report
+.PHONY: compare report capacity
+capacity: build ## step search for the knee: make capacity CAPACITY_START=50 CAPACITY_STEP=50 CAPACITY_MAX=500 VERIFY_MAX_E2E_P99_MS=500 [CAPACITY_JSON=… CAPACITY_HTML=… PROMETHEUS_URL=…]
+	@node scripts/k6-compat.js check dist/throughput.js
+	@npx ts-node --transpile-only tools/capacity.ts
+
 report: deps-node ## a verify JSON with the run window's resources from PROMETHEUS_URL, and its HTML: make report SUMMARY_JSON=verify.json PROMETHEUS_URL=… SUMMARY_HTML=report.html
 	@npx ts-node --transpile-only tools/report.ts
 

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 
 export const ROOT = join(__dirname, "..", "..");
@@ -18,4 +18,25 @@ export function runNodeTool(name: string, env: Record<string, string>, timeoutMs
     timeout: timeoutMs,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+// The same without blocking this process: for tools that call servers the test itself runs.
+export function runNodeToolAsync(name: string, env: Record<string, string>): Promise<ToolRun> {
+  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", `tools/${name}.ts`], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (b: Buffer) => {
+    stdout += b.toString();
+  });
+  child.stderr.on("data", (b: Buffer) => {
+    stderr += b.toString();
+  });
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (status) => resolve({ status, stdout, stderr }));
+  });
 }

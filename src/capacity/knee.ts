@@ -1,0 +1,107 @@
+import { RESOURCE_QUERIES } from "../resources/resource-queries";
+import { STAGES, type Stage } from "../runstate/keys";
+import type { CapacityStep } from "./capacity-step";
+
+// A stage "grew" once its p99 is this many times the first step's and at least
+// GROWTH_MIN_MS above it (a 1 -> 2 ms change is noise, not a trend).
+export const GROWTH_FACTOR = 2;
+export const GROWTH_MIN_MS = 5;
+// CPU: a process group at 90% of its ceiling (one core for single-threaded
+// Redis, the machine's cores otherwise). Queues: a depth that grew by more than
+// BACKLOG_MIN messages within a step (deliveries no longer keep up).
+export const CPU_SATURATION = 0.9;
+export const BACKLOG_MIN = 100;
+
+export interface StageGrowth {
+  stage: Stage;
+  atRate: number;
+  baselineRate: number;
+  baselineP99Ms: number;
+  p99Ms: number;
+  factor: number;
+}
+
+export interface Saturation {
+  atRate: number;
+  resource: string;
+  series: string;
+  detail: string;
+}
+
+export interface CapacityFindings {
+  // The highest step below the first failed one that held (null: none held).
+  knee: CapacityStep | null;
+  firstFailure: CapacityStep | null;
+  stageGrewFirst: StageGrowth | null;
+  // Every resource that saturated at the lowest step where any did.
+  saturatedFirst: Saturation[];
+}
+
+export function stageGrewFirst(steps: CapacityStep[]): StageGrowth | null {
+  const base = steps[0];
+  if (base === undefined) return null;
+  for (const step of steps.slice(1)) {
+    let best: StageGrowth | null = null;
+    for (const stage of STAGES) {
+      const b = base.latency[stage].p99Ms;
+      const v = step.latency[stage].p99Ms;
+      if (b === null || v === null || b <= 0) continue;
+      const factor = v / b;
+      if (factor >= GROWTH_FACTOR && v - b >= GROWTH_MIN_MS && (best === null || factor > best.factor))
+        best = {
+          stage,
+          atRate: step.offeredPerSecond,
+          baselineRate: base.offeredPerSecond,
+          baselineP99Ms: b,
+          p99Ms: v,
+          factor,
+        };
+    }
+    if (best !== null) return best;
+  }
+  return null;
+}
+
+const SATURATES = new Map(RESOURCE_QUERIES.map((q) => [q.id, q.saturation]));
+
+function saturatedIn(step: CapacityStep, cpuCores: number): Saturation[] {
+  const out: Saturation[] = [];
+  for (const s of step.resources) {
+    const kind = SATURATES.get(s.query);
+    if (kind === "cpu") {
+      const ceiling = /redis/i.test(s.name) ? 1 : cpuCores;
+      if (s.mean >= CPU_SATURATION * ceiling)
+        out.push({
+          atRate: step.offeredPerSecond,
+          resource: s.title,
+          series: s.name,
+          detail: `${s.mean.toFixed(2)} of ${ceiling} core(s) on average`,
+        });
+    } else if (kind === "backlog" && s.last - s.first > BACKLOG_MIN) {
+      out.push({
+        atRate: step.offeredPerSecond,
+        resource: s.title,
+        series: s.name,
+        detail: `grew from ${Math.round(s.first)} to ${Math.round(s.last)} messages during the step`,
+      });
+    }
+  }
+  return out;
+}
+
+// The steps in ascending rate, as run (the search stops after the first failure).
+export function analyseSteps(steps: CapacityStep[], cpuCores: number): CapacityFindings {
+  const failedAt = steps.findIndex((s) => !s.held);
+  const held = (failedAt < 0 ? steps : steps.slice(0, failedAt)).filter((s) => s.held);
+  let saturatedFirst: Saturation[] = [];
+  for (const step of steps) {
+    saturatedFirst = saturatedIn(step, cpuCores);
+    if (saturatedFirst.length > 0) break;
+  }
+  return {
+    knee: held[held.length - 1] ?? null,
+    firstFailure: failedAt < 0 ? null : steps[failedAt],
+    stageGrewFirst: stageGrewFirst(steps),
+    saturatedFirst,
+  };
+}
