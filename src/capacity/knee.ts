@@ -7,8 +7,8 @@ import type { CapacityStep } from "./capacity-step";
 export const GROWTH_FACTOR = 2;
 export const GROWTH_MIN_MS = 5;
 // CPU: a process group at 90% of its ceiling (one core for single-threaded
-// Redis, the machine's cores otherwise). Queues: a depth that grew by more than
-// BACKLOG_MIN messages within a step (deliveries no longer keep up).
+// Redis, the machine's cores otherwise). Queues: a depth that kept growing by
+// more than BACKLOG_MIN messages within a step (deliveries no longer keep up).
 export const CPU_SATURATION = 0.9;
 export const BACKLOG_MIN = 100;
 
@@ -62,6 +62,23 @@ export function stageGrewFirst(steps: CapacityStep[]): StageGrowth | null {
   return null;
 }
 
+// A queue that kept growing through the step: its last third all above its
+// first third, and by more than BACKLOG_MIN on average. A queue that fills and
+// drains in batches (Outpost's log queue, LOG_BATCH_THRESHOLD_SECONDS) does not.
+export function backlogGrew(points: Array<[number, number]>): boolean {
+  const third = Math.floor(points.length / 3);
+  if (third === 0) return false;
+  const head = points.slice(0, third).map((p) => p[1]);
+  const tail = points.slice(-third).map((p) => p[1]);
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return Math.min(...tail) > Math.max(...head) && mean(tail) - mean(head) > BACKLOG_MIN;
+}
+
+// Only the delivery queue (not its dead-letter queue) shows deliveries falling
+// behind: Outpost's log queue is consumed in batches (LOG_BATCH_SIZE,
+// LOG_BATCH_THRESHOLD_SECONDS), so its depth rises with the rate by design.
+export const isDeliveryQueue = (name: string): boolean => /delivery/.test(name) && !/dlq/.test(name);
+
 const SATURATES = new Map(RESOURCE_QUERIES.map((q) => [q.id, q.saturation]));
 
 function saturatedIn(step: CapacityStep, cpuCores: number): Saturation[] {
@@ -77,7 +94,7 @@ function saturatedIn(step: CapacityStep, cpuCores: number): Saturation[] {
           series: s.name,
           detail: `${s.mean.toFixed(2)} of ${ceiling} core(s) on average`,
         });
-    } else if (kind === "backlog" && s.last - s.first > BACKLOG_MIN) {
+    } else if (kind === "backlog" && isDeliveryQueue(s.name) && backlogGrew(s.points)) {
       out.push({
         atRate: step.offeredPerSecond,
         resource: s.title,

@@ -101,7 +101,7 @@ export function renderCapacityHtml(r: CapacityReport, assets: ChartAssets): stri
       "steps",
       "Steps",
       paragraph(
-        `A step holds when verify passes (e2e p99 <= ${r.search.sloE2eP99Ms} ms, VERIFY_MAX_E2E_P99_MS), every delivery arrived and k6 dropped no iteration. The search stops after the first step that does not hold. Latency in ms.`,
+        `A step holds when verify passes (e2e p99 <= ${r.search.sloE2eP99Ms} ms, VERIFY_MAX_E2E_P99_MS), every delivery arrived and k6 dropped at most 1% of the step's iterations (more means the load generator did not offer the rate). The search stops after the first step that does not hold. Latency in ms.`,
       ),
       stepsTable(steps),
       charts.chart(

@@ -1,9 +1,10 @@
 import { strict as assert } from "node:assert";
-import type { CapacityStep } from "../../src/capacity/capacity-step";
-import { analyseSteps, stageGrewFirst } from "../../src/capacity/knee";
+import { type CapacityStep, capacityStepOf } from "../../src/capacity/capacity-step";
+import { analyseSteps, backlogGrew, isDeliveryQueue, stageGrewFirst } from "../../src/capacity/knee";
 import { readCapacitySettings } from "../../src/config/capacity-settings";
 import type { ResourceSeries } from "../../src/resources/prometheus-resources";
 import type { Stage } from "../../src/runstate/keys";
+import type { VerifyReport } from "../../src/verify/report";
 import { configErrorOf } from "../support/config-error";
 
 // A step at `rate` whose p99s are given (ms), held unless reasons are given.
@@ -40,18 +41,34 @@ function step(
   };
 }
 
-function series(query: string, name: string, stats: { mean?: number; first?: number; last?: number }): ResourceSeries {
+function series(query: string, name: string, stats: { mean?: number; depths?: number[] }): ResourceSeries {
+  const points = (stats.depths ?? []).map((v, i): [number, number] => [i * 5, v]);
   return {
     query,
     title: query,
     unit: "cores",
     name,
-    points: [],
+    points,
     mean: stats.mean ?? 0,
     max: stats.mean ?? 0,
-    first: stats.first ?? 0,
-    last: stats.last ?? 0,
+    first: points[0]?.[1] ?? 0,
+    last: points[points.length - 1]?.[1] ?? 0,
   };
+}
+
+// The parts of a passing verify report that a capacity step reads: 2000 events
+// over 20 s, all delivered, the last delivery in the run's 20th second.
+function verifyReportStub(): VerifyReport {
+  const stage = { count: 2000, meanMs: 5, minMs: 1, p50Ms: 5, p90Ms: 8, p95Ms: 9, p99Ms: 10, maxMs: 12, belowZero: 0 };
+  const startedAtMs = 1_700_000_000_000;
+  return {
+    testId: "cap-stub",
+    run: { startedAtMs },
+    verdict: { pass: true, void: false, checks: [], reasons: [] },
+    ledger: { totals: { accepted: 2000, delivered: 2000, missing: 0, inFlight: 0 }, deliveredRatio: 1 },
+    latency: { stages: { publish: stage, queue: stage, delivery: stage, e2e: stage } },
+    throughput: { delivered: { lastSecond: startedAtMs / 1000 + 19 } },
+  } as unknown as VerifyReport;
 }
 
 describe("capacity search analysis", () => {
@@ -99,10 +116,19 @@ describe("capacity search analysis", () => {
           series("process_cpu", "outpost-server", { mean: 1.7 }),
           // Redis is single-threaded: 0.92 of its one core is saturation.
           series("process_cpu", "outpost-redis", { mean: 0.92 }),
-          series("queue_depth", "outpost-delivery", { first: 10, last: 80 }),
+          series("queue_depth", "outpost-delivery", { depths: [10, 40, 25, 80] }),
         ],
       ),
-      step(150, {}, ["lost"], [series("queue_depth", "outpost-delivery", { first: 100, last: 900 })]),
+      step(
+        150,
+        {},
+        ["lost"],
+        [
+          // The log queue fills and drains in batches: never a finding, however deep.
+          series("queue_depth", "outpost-log", { depths: [100, 600, 900, 1200, 1500, 1800] }),
+          series("queue_depth", "outpost-delivery", { depths: [100, 180, 300, 420, 650, 900] }),
+        ],
+      ),
     ];
     const f = analyseSteps(steps, 2);
     assert.deepEqual(
@@ -114,6 +140,54 @@ describe("capacity search analysis", () => {
       later.map((s) => [s.atRate, s.series, s.detail]),
       [[150, "outpost-delivery", "grew from 100 to 900 messages during the step"]],
     );
+  });
+
+  it("counts a delivery queue as saturated only when it kept growing through the step", () => {
+    assert.equal(
+      backlogGrew([
+        [0, 100],
+        [5, 180],
+        [10, 300],
+        [15, 420],
+        [20, 650],
+        [25, 900],
+      ]),
+      true,
+    );
+    // Up and down (a burst drained), or growing by less than 100 messages: not a backlog.
+    assert.equal(
+      backlogGrew([
+        [0, 100],
+        [5, 700],
+        [10, 50],
+        [15, 300],
+        [20, 650],
+        [25, 600],
+      ]),
+      false,
+    );
+    assert.equal(
+      backlogGrew([
+        [0, 10],
+        [5, 20],
+        [10, 30],
+        [15, 40],
+        [20, 50],
+        [25, 60],
+      ]),
+      false,
+    );
+    assert.deepEqual(["outpost-delivery", "outpost-delivery.dlq", "outpost-log"].map(isDeliveryQueue), [
+      true,
+      false,
+      false,
+    ]);
+  });
+
+  it("holds a step with a few iterations dropped while k6 starts VUs, not with more than 1%", () => {
+    const report = (dropped: number) => capacityStepOf(100, verifyReportStub(), dropped, 20_000);
+    assert.deepEqual([report(20).held, report(20).reasons], [true, []]);
+    assert.deepEqual(report(21).reasons, ["k6 dropped 21 of 2000 iterations (more than 1%): the rate was not offered"]);
   });
 
   it("reads the search: rates from START by STEP up to MAX, the SLO required", () => {
