@@ -2,8 +2,9 @@ import { RESOURCE_QUERIES } from "../resources/resource-queries";
 import { STAGES, type Stage } from "../runstate/keys";
 import type { CapacityStep } from "./capacity-step";
 
-// A stage "grew" once its p99 is this many times the first step's and at least
-// GROWTH_MIN_MS above it (a 1 -> 2 ms change is noise, not a trend).
+// A stage "grew" once its p99 is GROWTH_FACTOR times the first step's (taken
+// as at least 1 ms: a queue stage can start near 0) and at least GROWTH_MIN_MS
+// above it (a 1 -> 2 ms change is noise, not a trend).
 export const GROWTH_FACTOR = 2;
 export const GROWTH_MIN_MS = 5;
 // CPU: a process group at 90% of its ceiling (one core for single-threaded
@@ -37,24 +38,32 @@ export interface CapacityFindings {
   saturatedFirst: Saturation[];
 }
 
+// The component stages (publish, queue, delivery); e2e is their sum and grows
+// with any of them, so it is named only when no component was measured.
+const COMPONENTS: readonly Stage[] = STAGES.filter((s) => s !== "e2e");
+
+// The first step (after the lowest) where a stage's p99 grew, and of the stages
+// that grew there the one that grew most in ms: what the added latency is made of.
 export function stageGrewFirst(steps: CapacityStep[]): StageGrowth | null {
   const base = steps[0];
   if (base === undefined) return null;
+  const measured = COMPONENTS.filter((stage) => base.latency[stage].p99Ms !== null);
+  const candidates = measured.length > 0 ? measured : (["e2e"] as Stage[]);
   for (const step of steps.slice(1)) {
     let best: StageGrowth | null = null;
-    for (const stage of STAGES) {
+    for (const stage of candidates) {
       const b = base.latency[stage].p99Ms;
       const v = step.latency[stage].p99Ms;
-      if (b === null || v === null || b <= 0) continue;
-      const factor = v / b;
-      if (factor >= GROWTH_FACTOR && v - b >= GROWTH_MIN_MS && (best === null || factor > best.factor))
+      if (b === null || v === null) continue;
+      const grew = v >= GROWTH_FACTOR * Math.max(b, 1) && v - b >= GROWTH_MIN_MS;
+      if (grew && (best === null || v - b > best.p99Ms - best.baselineP99Ms))
         best = {
           stage,
           atRate: step.offeredPerSecond,
           baselineRate: base.offeredPerSecond,
           baselineP99Ms: b,
           p99Ms: v,
-          factor,
+          factor: v / Math.max(b, 1),
         };
     }
     if (best !== null) return best;
@@ -64,7 +73,7 @@ export function stageGrewFirst(steps: CapacityStep[]): StageGrowth | null {
 
 // A queue that kept growing through the step: its last third all above its
 // first third, and by more than BACKLOG_MIN on average. A queue that fills and
-// drains in batches (Outpost's log queue, LOG_BATCH_THRESHOLD_SECONDS) does not.
+// drains in batches does not.
 export function backlogGrew(points: Array<[number, number]>): boolean {
   const third = Math.floor(points.length / 3);
   if (third === 0) return false;

@@ -88,15 +88,17 @@ describe("capacity search analysis", () => {
     assert.equal(analyseSteps([step(50, {}), step(100, {})], 2).firstFailure, null);
   });
 
-  it("names the stage whose p99 first doubled (and grew by 5 ms or more), with the largest factor at that step", () => {
+  it("names the component stage whose p99 first doubled (and grew by 5 ms or more), the one that grew most there", () => {
     const g = stageGrewFirst([
-      step(50, { queue: 10, delivery: 2, e2e: 20 }),
-      step(100, { queue: 14, delivery: 4.5, e2e: 25 }),
-      step(150, { queue: 35, delivery: 3, e2e: 45 }),
-      step(200, { queue: 200, delivery: 3, e2e: 230 }),
+      step(50, { publish: 3, queue: 0.4, delivery: 2, e2e: 20 }),
+      step(100, { publish: 4, queue: 3, delivery: 4.5, e2e: 25 }),
+      step(150, { publish: 9, queue: 35, delivery: 3, e2e: 45 }),
+      step(200, { publish: 20, queue: 200, delivery: 3, e2e: 230 }),
     ]);
-    // delivery went 2 -> 4.5 ms at 100/s: 2.25x but only 2.5 ms, noise; queue 3.5x at 150/s beats e2e's 2.25x.
-    assert.deepEqual(g, { stage: "queue", atRate: 150, baselineRate: 50, baselineP99Ms: 10, p99Ms: 35, factor: 3.5 });
+    // At 100/s delivery doubled but by 2.5 ms and queue by 2.6 ms: noise. At 150/s publish
+    // tripled (+6 ms) and queue went from 0.4 ms (counted as 1) to 35 ms: queue, the larger;
+    // e2e grows with any of them and is not a candidate while the components are measured.
+    assert.deepEqual(g, { stage: "queue", atRate: 150, baselineRate: 50, baselineP99Ms: 0.4, p99Ms: 35, factor: 35 });
     assert.equal(stageGrewFirst([step(50, { e2e: 20 }), step(100, { e2e: 30 })]), null);
   });
 
