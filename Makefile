@@ -44,12 +44,14 @@ throughput: build ## publish events into Outpost: settings from the environment,
 test-id-given:
 	@[ -n "$(TEST_ID)" ] || { echo "TEST_ID is required: the run's id as printed by throughput, e.g. make verify TEST_ID=run-20260101-120000-ab12"; exit 2; }
 
+# k6's handleSummary cannot call Prometheus: with PROMETHEUS_URL, tools/report.ts folds the
+# resources into SUMMARY_JSON (and SUMMARY_HTML) after k6, unless k6 stopped without a report.
 verify: test-id-given build ## verify a run: make verify TEST_ID=<id> [VERIFY_GRACE=… SUMMARY_JSON=… SUMMARY_HTML=… PROMETHEUS_URL=…]; exit 99 on a failed verdict
 	@node scripts/k6-compat.js check dist/verify.js
 	@[ -z "$(PROMETHEUS_URL)" ] || [ -n "$(SUMMARY_JSON)" ] || { echo "PROMETHEUS_URL needs SUMMARY_JSON: the resources are folded into verify's JSON report (then SUMMARY_HTML)"; exit 2; }
-	@# k6's handleSummary cannot call Prometheus: the resources are folded in by tools/report.ts afterwards.
 	$(K6) run dist/verify.js; code=$$?; \
-	  if [ -n "$(PROMETHEUS_URL)" ]; then npx ts-node --transpile-only tools/report.ts || exit $$?; fi; exit $$code
+	  if [ -n "$(PROMETHEUS_URL)" ] && { [ $$code -eq 0 ] || [ $$code -eq 99 ]; }; then \
+	    npx ts-node --transpile-only tools/report.ts || exit $$?; fi; exit $$code
 
 verify-node: deps-node ## the same verification without k6, in Node (exit 99 on a failed verdict)
 	npx ts-node --transpile-only tools/verify.ts
