@@ -3,7 +3,7 @@ import type { CapacityStep } from "../capacity/capacity-step";
 import { findingLines } from "../capacity/render-capacity-text";
 import { formatDuration } from "../config/env";
 import { STAGES } from "../runstate/keys";
-import { type ChartSeries, type ChartSpec, PALETTE, STAGE_COLORS } from "./chart-spec";
+import { type ChartSeries, type ChartSpec, PALETTE, stageColor } from "./chart-spec";
 import { type Cell, esc, fmtMs, keyValues, paragraph, section, table } from "./html";
 import { type ChartAssets, ChartSet, renderPage } from "./page";
 import { groupByQuery, resourcesSection } from "./resources-html";
@@ -121,7 +121,7 @@ export function renderCapacityHtml(r: CapacityReport, assets: ChartAssets): stri
             ...STAGES.filter((stage) => steps.some((s) => s.latency[stage].p99Ms !== null)).map(
               (stage): ChartSeries => ({
                 label: `${stage} p99`,
-                color: STAGE_COLORS[stage],
+                color: stageColor(stage),
                 values: steps.map((s) => s.latency[stage].p99Ms),
               }),
             ),

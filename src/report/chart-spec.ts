@@ -31,7 +31,7 @@ export interface ChartSpec {
 }
 
 // One colour per latency stage, the same in every chart and report.
-export const STAGE_COLORS: Record<string, string> = {
+const STAGE_COLORS: Record<string, string> = {
   publish: "#1f77b4",
   queue: "#ff7f0e",
   delivery: "#2ca02c",
@@ -40,6 +40,9 @@ export const STAGE_COLORS: Record<string, string> = {
 
 // Further series (resources, runs) take colours in this order.
 export const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
+
+// A stage added later still gets a colour of its own.
+export const stageColor = (stage: string): string => STAGE_COLORS[stage] ?? PALETTE[4];
 
 export const hasData = (c: ChartSpec): boolean =>
   c.x.length > 0 && c.series.some((s) => s.values.some((v) => v !== null));

@@ -2,7 +2,7 @@ import { type Change, type Comparison, LEDGER_FIGURES, signedPercent } from "../
 import { STAGES } from "../runstate/keys";
 import type { VerifyReport } from "../verify/report";
 import type { ChartSeries, ChartSpec } from "./chart-spec";
-import { STAGE_COLORS } from "./chart-spec";
+import { stageColor } from "./chart-spec";
 import { type Cell, esc, isoTime, paragraph, section, table } from "./html";
 import { percentileCurves } from "./latency-charts";
 import { type ChartAssets, ChartSet, renderPage } from "./page";
@@ -99,7 +99,7 @@ export function renderCompareHtml(
     ].map(({ r, label, dash }) => ({
       label,
       dash,
-      color: STAGE_COLORS[stage],
+      color: stageColor(stage),
       bins: r.latency.distribution?.[stage] ?? [],
       minMs: r.latency.stages[stage].minMs,
       maxMs: r.latency.stages[stage].maxMs,
@@ -135,7 +135,7 @@ export function renderCompareHtml(
       charts.chart(
         overlaid("chart-compare-e2e-over-time", "End-to-end p99 over time (by event start)", "ms", [
           { label: "base e2e p99", color: "#6e7781", dash: true, points: e2eOverTime(base) },
-          { label: "candidate e2e p99", color: STAGE_COLORS.e2e, points: e2eOverTime(candidate) },
+          { label: "candidate e2e p99", color: stageColor("e2e"), points: e2eOverTime(candidate) },
         ]),
         "no latency windows in these reports",
       ),

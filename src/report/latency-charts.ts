@@ -4,7 +4,7 @@ import type { StageLatencies } from "../verify/latency";
 import type { DistributionBin, StageDistributions } from "../verify/latency-distribution";
 import type { LatencyOverTime, LatencyStep } from "../verify/latency-over-time";
 import type { TimelinePoint } from "../verify/throughput";
-import { type ChartSeries, type ChartSpec, STAGE_COLORS } from "./chart-spec";
+import { type ChartSeries, type ChartSpec, stageColor } from "./chart-spec";
 
 const NINES_STEP = 0.02;
 
@@ -74,7 +74,7 @@ export function percentileCurveChart(
     title,
     STAGES.map((stage) => ({
       label: stage,
-      color: STAGE_COLORS[stage],
+      color: stageColor(stage),
       bins: distribution[stage],
       minMs: stages[stage].minMs,
       maxMs: stages[stage].maxMs,
@@ -116,7 +116,7 @@ export function distributionChart(
   if (perStage.size > 0) for (let k = lo; k <= hi + 1; k++) x.push(displayEdge(k));
   const series: ChartSeries[] = Array.from(perStage.entries()).map(([stage, grouped]) => ({
     label: stage,
-    color: STAGE_COLORS[stage],
+    color: stageColor(stage),
     paint: "step",
     values: x.map((_, i) => (i === x.length - 1 ? 0 : Number((grouped.get(lo + i) ?? 0).toFixed(3)))),
   }));
@@ -155,8 +155,8 @@ export function latencyOverTimeChart(id: string, overTime: LatencyOverTime): Cha
   for (const stage of STAGES) {
     if (!w.some((p) => p.stages[stage].count > 0)) continue;
     series.push(
-      { label: `${stage} p99`, color: STAGE_COLORS[stage], values: w.map((p) => p.stages[stage].p99Ms) },
-      { label: `${stage} p50`, color: STAGE_COLORS[stage], dash: true, values: w.map((p) => p.stages[stage].p50Ms) },
+      { label: `${stage} p99`, color: stageColor(stage), values: w.map((p) => p.stages[stage].p99Ms) },
+      { label: `${stage} p50`, color: stageColor(stage), dash: true, values: w.map((p) => p.stages[stage].p50Ms) },
     );
   }
   return {
@@ -177,10 +177,10 @@ export function latencyByStepChart(id: string, steps: LatencyStep[]): ChartSpec 
   for (const stage of STAGES) {
     if (!steps.some((s) => s.stages[stage].count > 0)) continue;
     series.push(
-      { label: `${stage} p99`, color: STAGE_COLORS[stage], values: steps.map((s) => s.stages[stage].p99Ms) },
+      { label: `${stage} p99`, color: stageColor(stage), values: steps.map((s) => s.stages[stage].p99Ms) },
       {
         label: `${stage} p50`,
-        color: STAGE_COLORS[stage],
+        color: stageColor(stage),
         dash: true,
         values: steps.map((s) => s.stages[stage].p50Ms),
       },
