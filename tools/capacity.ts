@@ -13,10 +13,10 @@ import { NodeHttpPort } from "../adapters/node/http";
 import { NodeRedisPort } from "../adapters/node/redis";
 import { PRESETS } from "../scenarios/presets/index";
 import { buildCapacityReport } from "../src/capacity/capacity-report";
-import { type CapacityStep, capacityStepOf } from "../src/capacity/capacity-step";
+import { type CapacityStep, capacityStepOf, lostCapacityStep } from "../src/capacity/capacity-step";
 import { renderCapacityText } from "../src/capacity/render-capacity-text";
 import { describeSearch, readCapacitySettings } from "../src/config/capacity-settings";
-import { ConfigError, type Env, formatDuration, redactUrl } from "../src/config/env";
+import { ConfigError, type Env, formatDuration } from "../src/config/env";
 import { settingsFromEnv } from "../src/config/presets";
 import { publicThroughputSettings, readThroughputSettings } from "../src/config/throughput-settings";
 import { readVerifySettings } from "../src/config/verify-settings";
@@ -27,7 +27,9 @@ import {
   type ResourceReport,
   seriesWithin,
 } from "../src/resources/prometheus-resources";
+import { RedisUnavailableError } from "../src/runstate/redis-unavailable";
 import { RunStateStore } from "../src/runstate/store";
+import { isLostRun } from "../src/verify/report";
 import { runVerification } from "../src/verify/run-verification";
 
 const EXIT_NO_STEP_HELD = 99;
@@ -85,8 +87,9 @@ async function main(): Promise<number> {
   const http = new NodeHttpPort();
   if (settings.prometheusUrl !== null) await checkPrometheus(http, settings.prometheusUrl);
   const bundle = env.CAPACITY_BUNDLE || "dist/throughput.js";
+  // Unreachable before any load: a bad setting (exit 2); the error already names REDIS_URL.
   const redis = await NodeRedisPort.connect(redisUrl).catch((err: Error) => {
-    throw new ConfigError(`REDIS_URL=${redactUrl(redisUrl)} is unreachable: ${err.message}`);
+    throw new ConfigError(err.message);
   });
   const tmp = mkdtempSync(join(tmpdir(), "olt-capacity-"));
   const steps: CapacityStep[] = [];
@@ -94,6 +97,7 @@ async function main(): Promise<number> {
     process.stdout.write(`capacity search: ${describeSearch(settings)}\n`);
     for (const rate of settings.rates) {
       const testId = `${prefix}-r${rate}`;
+      const stepStartMs = Date.now();
       const dropped = await runThroughput(
         stepEnv(env, rate, settings.stepDurationMs, testId),
         bundle,
@@ -103,7 +107,9 @@ async function main(): Promise<number> {
       const store = new RunStateStore(redis, testId, v.runTtlSeconds);
       const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
       const report = await runVerification(store, v, { now: () => Date.now() }, sleep);
-      const step = capacityStepOf(rate, report, dropped, settings.stepDurationMs);
+      const step = isLostRun(report)
+        ? lostCapacityStep(rate, report, dropped, stepStartMs, settings.stepDurationMs)
+        : capacityStepOf(rate, report, dropped, settings.stepDurationMs);
       steps.push(step);
       process.stdout.write(
         `  ${rate}/s: delivered ${step.deliveredPerSecond?.toFixed(1) ?? "-"}/s, e2e p99 ${step.latency.e2e.p99Ms?.toFixed(1) ?? "-"} ms, dropped ${dropped}, missing ${step.missing}: ${step.held ? "held" : `did not hold (${step.reasons.join("; ")})`}\n`,
@@ -111,7 +117,7 @@ async function main(): Promise<number> {
       if (!step.held) break;
     }
   } finally {
-    await redis.close();
+    await redis.close().catch(() => undefined);
     rmSync(tmp, { recursive: true, force: true });
   }
   let resources: ResourceReport | null = null;
@@ -147,7 +153,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    const known = err instanceof ConfigError || err instanceof StepFailed;
+    const known = err instanceof ConfigError || err instanceof StepFailed || err instanceof RedisUnavailableError;
     process.stderr.write(`capacity: ${known ? (err as Error).message : String((err as Error)?.stack ?? err)}\n`);
     process.exit(err instanceof ConfigError ? 2 : 1);
   },

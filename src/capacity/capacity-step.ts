@@ -1,6 +1,8 @@
 import type { ResourceSeries } from "../resources/prometheus-resources";
 import { STAGES, type Stage } from "../runstate/keys";
+import type { LostRunReport } from "../verify/lost-run";
 import type { VerifyReport } from "../verify/report";
+import type { Outcome } from "../verify/verdict";
 
 export interface StepLatency {
   samples: number;
@@ -25,10 +27,11 @@ export interface CapacityStep {
   inFlight: number;
   deliveredRatio: number | null;
   latency: Record<Stage, StepLatency>;
-  verdictPass: boolean;
+  // verify's outcome for the step's run: only PASS can hold (INCOMPLETE and VOID do not).
+  outcome: Outcome;
   // Verify's failed checks, plus "k6 dropped N iterations" and "not every delivery arrived".
   reasons: string[];
-  // held: verify passed (SLO included), 100% delivered, at most 1% of the iterations dropped.
+  // held: verify's outcome PASS (SLO included), 100% delivered, at most 1% of the iterations dropped.
   held: boolean;
   // The load window of the step (the run's start + its duration).
   startMs: number;
@@ -69,7 +72,7 @@ export function capacityStepOf(
     reasons.push(
       `k6 dropped ${droppedIterations} of ${planned} iterations (more than ${MAX_DROPPED_RATIO * 100}%): the rate was not offered`,
     );
-  if (report.verdict.pass && report.ledger.deliveredRatio !== 1)
+  if (report.outcome === "PASS" && report.ledger.deliveredRatio !== 1)
     reasons.push(`delivered ${t.delivered} of ${t.accepted} (the search needs every delivery)`);
   return {
     testId: report.testId,
@@ -83,11 +86,43 @@ export function capacityStepOf(
     inFlight: t.inFlight,
     deliveredRatio: report.ledger.deliveredRatio,
     latency,
-    verdictPass: report.verdict.pass,
+    outcome: report.outcome,
     reasons,
-    held: reasons.length === 0,
+    held: report.outcome === "PASS" && reasons.length === 0,
     startMs: report.run.startedAtMs,
     endMs: report.run.startedAtMs + durationMs,
+    resources: [],
+  };
+}
+
+// A step whose run record was lost (verify says VOID): nothing of it can be
+// counted; startMs is when the tool started the step's run.
+export function lostCapacityStep(
+  offeredPerSecond: number,
+  lost: LostRunReport,
+  droppedIterations: number,
+  startMs: number,
+  durationMs: number,
+): CapacityStep {
+  const latency = {} as Record<Stage, StepLatency>;
+  for (const stage of STAGES) latency[stage] = { samples: 0, p50Ms: null, p99Ms: null };
+  return {
+    testId: lost.testId,
+    offeredPerSecond,
+    publishedPerSecond: null,
+    deliveredPerSecond: null,
+    droppedIterations,
+    accepted: 0,
+    delivered: 0,
+    missing: 0,
+    inFlight: 0,
+    deliveredRatio: null,
+    latency,
+    outcome: lost.outcome,
+    reasons: lost.verdict.reasons,
+    held: false,
+    startMs,
+    endMs: startMs + durationMs,
     resources: [],
   };
 }

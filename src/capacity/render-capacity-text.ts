@@ -16,7 +16,7 @@ export function findingLines(f: CapacityFindings, sloMs: number, withResources: 
   ];
   if (f.firstFailure !== null)
     lines.push(
-      `  first step that did not hold: ${f.firstFailure.offeredPerSecond}/s: ${f.firstFailure.reasons.join("; ")}`,
+      `  first step that did not hold: ${f.firstFailure.offeredPerSecond}/s (verify: ${f.firstFailure.outcome}): ${f.firstFailure.reasons.join("; ")}`,
     );
   else if (k !== null) lines.push("  every step held: the ceiling (CAPACITY_MAX) is below the knee");
   const g = f.stageGrewFirst;

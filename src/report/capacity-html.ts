@@ -38,7 +38,7 @@ function stepsTable(steps: CapacityStep[]): string {
       { html: fmtMs(s.latency[stage].p99Ms), cls: "num" },
     ]),
     { html: s.held ? "yes" : "NO", cls: s.held ? "ok" : "bad" },
-    s.held ? s.testId : `${s.testId}: ${s.reasons.join("; ")}`,
+    s.held ? s.testId : `${s.testId} (verify: ${s.outcome}): ${s.reasons.join("; ")}`,
   ]);
   return table(
     [

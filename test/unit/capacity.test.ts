@@ -1,10 +1,12 @@
 import { strict as assert } from "node:assert";
-import { type CapacityStep, capacityStepOf } from "../../src/capacity/capacity-step";
+import { type CapacityStep, capacityStepOf, lostCapacityStep } from "../../src/capacity/capacity-step";
 import { analyseSteps, backlogGrew, isDeliveryQueue, stageGrewFirst } from "../../src/capacity/knee";
 import { readCapacitySettings } from "../../src/config/capacity-settings";
 import type { ResourceSeries } from "../../src/resources/prometheus-resources";
 import type { Stage } from "../../src/runstate/keys";
+import { lostRunReport } from "../../src/verify/lost-run";
 import type { VerifyReport } from "../../src/verify/report";
+import type { Outcome } from "../../src/verify/verdict";
 import { configErrorOf } from "../support/config-error";
 
 // A step at `rate` whose p99s are given (ms), held unless reasons are given.
@@ -27,12 +29,13 @@ function step(
     inFlight: 0,
     deliveredRatio: 1,
     latency: {
+      generator_lag: latency("generator_lag"),
       publish: latency("publish"),
       queue: latency("queue"),
       delivery: latency("delivery"),
       e2e: latency("e2e"),
     },
-    verdictPass: reasons.length === 0,
+    outcome: reasons.length === 0 ? "PASS" : "FAIL",
     reasons,
     held: reasons.length === 0,
     startMs: 0,
@@ -58,15 +61,16 @@ function series(query: string, name: string, stats: { mean?: number; depths?: nu
 
 // The parts of a passing verify report that a capacity step reads: 2000 events
 // over 20 s, all delivered, the last delivery in the run's 20th second.
-function verifyReportStub(): VerifyReport {
+function verifyReportStub(outcome: Outcome = "PASS", reasons: string[] = []): VerifyReport {
   const stage = { count: 2000, meanMs: 5, minMs: 1, p50Ms: 5, p90Ms: 8, p95Ms: 9, p99Ms: 10, maxMs: 12, belowZero: 0 };
   const startedAtMs = 1_700_000_000_000;
   return {
     testId: "cap-stub",
     run: { startedAtMs },
-    verdict: { pass: true, void: false, checks: [], reasons: [] },
+    outcome,
+    verdict: { outcome, pass: outcome === "PASS", void: outcome === "VOID", checks: [], reasons },
     ledger: { totals: { accepted: 2000, delivered: 2000, missing: 0, inFlight: 0 }, deliveredRatio: 1 },
-    latency: { stages: { publish: stage, queue: stage, delivery: stage, e2e: stage } },
+    latency: { stages: { generator_lag: stage, publish: stage, queue: stage, delivery: stage, e2e: stage } },
     throughput: { delivered: { lastSecond: startedAtMs / 1000 + 19 } },
   } as unknown as VerifyReport;
 }
@@ -190,6 +194,16 @@ describe("capacity search analysis", () => {
     const report = (dropped: number) => capacityStepOf(100, verifyReportStub(), dropped, 20_000);
     assert.deepEqual([report(20).held, report(20).reasons], [true, []]);
     assert.deepEqual(report(21).reasons, ["k6 dropped 21 of 2000 iterations (more than 1%): the rate was not offered"]);
+  });
+
+  it("holds a step only when verify's outcome is PASS: INCOMPLETE and VOID do not hold", () => {
+    const cut = "INCOMPLETE run: cut short: 1200 of 2000 planned events published";
+    const incomplete = capacityStepOf(100, verifyReportStub("INCOMPLETE", [cut]), 0, 20_000);
+    assert.deepEqual([incomplete.outcome, incomplete.held, incomplete.reasons], ["INCOMPLETE", false, [cut]]);
+    const lost = lostRunReport("cap-lost", ["pub", "acc:0"], 1_700_000_030_000);
+    const v = lostCapacityStep(100, lost, 0, 1_700_000_000_000, 20_000);
+    assert.deepEqual([v.outcome, v.held, v.reasons, v.accepted], ["VOID", false, lost.verdict.reasons, 0]);
+    assert.equal(analyseSteps([step(50, {}), v], 2).knee?.offeredPerSecond, 50);
   });
 
   it("reads the search: rates from START by STEP up to MAX, the SLO required", () => {
