@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseVerifyReport } from "../../src/verify/parse-verify-report";
-import { ConfigError } from "../../src/config/env";
 import type { VerifyReport } from "../../src/verify/report";
+import { ConfigError } from "../../src/config/env";
 
 // A verify SUMMARY_JSON from disk; an unreadable file is one line naming the setting.
 export function readVerifyReport(variable: string, path: string): VerifyReport {

@@ -7,6 +7,7 @@ import {
 } from "../config/compare-settings";
 import { STAGES, type Stage } from "../runstate/keys";
 import type { StageLatency } from "../verify/latency";
+import { absentStages } from "../verify/parse-verify-report";
 import type { VerifyReport } from "../verify/report";
 import type { Check } from "../verify/verdict";
 import { verdictHeadline } from "../verify/verdict-headline";
@@ -52,11 +53,28 @@ export interface RunSummary {
   startedAtMs: number;
 }
 
+export type StageChange = { samples: Change; max: Change } & Record<ComparedPercentile, Change>;
+
+// A stage an older verify did not report (generator_lag) cannot be compared.
+function skippedStages(base: VerifyReport, candidate: VerifyReport): Comparison["skippedStages"] {
+  const out: Comparison["skippedStages"] = [];
+  const [notInBase, notInCandidate] = [absentStages(base), absentStages(candidate)];
+  for (const stage of STAGES) {
+    const inBase = !notInBase.includes(stage);
+    const inCandidate = !notInCandidate.includes(stage);
+    if (inBase && inCandidate) continue;
+    out.push({ stage, absentIn: inBase ? "candidate" : inCandidate ? "base" : "both" });
+  }
+  return out;
+}
+
 export interface Comparison {
   base: RunSummary;
   candidate: RunSummary;
   throughput: { published: Change; delivered: Change; peakDelivered: Change };
-  latency: Record<Stage, { samples: Change; max: Change } & Record<ComparedPercentile, Change>>;
+  // The stages both reports have; skippedStages names the others and which report lacks them.
+  latency: Partial<Record<Stage, StageChange>>;
+  skippedStages: Array<{ stage: Stage; absentIn: "base" | "candidate" | "both" }>;
   // deliveredPercent: delivered / accepted, in percent.
   ledger: Record<LedgerFigure, Change> & { deliveredPercent: Change };
   // One per limit set (and stage it applies to); empty when no limit was set.
@@ -114,13 +132,16 @@ function throughputCheck(limit: ChangeLimit, c: Change): LimitCheck {
   };
 }
 
-// Pure: the candidate against the base, figure by figure, and the limits you set.
+// Pure: the candidate against the base, figure by figure, and the limits you
+// set, on the stages both reports have (a report read from a file may lack one).
 export function compareReports(settings: CompareSettings, base: VerifyReport, candidate: VerifyReport): Comparison {
-  const latency = {} as Comparison["latency"];
+  const skipped = skippedStages(base, candidate);
+  const latency: Comparison["latency"] = {};
   for (const stage of STAGES) {
+    if (skipped.some((s) => s.stage === stage)) continue;
     const b = base.latency.stages[stage];
     const c = candidate.latency.stages[stage];
-    const row = { samples: change(b.count, c.count), max: change(b.maxMs, c.maxMs) } as Comparison["latency"][Stage];
+    const row = { samples: change(b.count, c.count), max: change(b.maxMs, c.maxMs) } as StageChange;
     for (const p of COMPARED_PERCENTILES) row[p] = change(b[LATENCY_FIELDS[p]], c[LATENCY_FIELDS[p]]);
     latency[stage] = row;
   }
@@ -143,7 +164,9 @@ export function compareReports(settings: CompareSettings, base: VerifyReport, ca
   const checks: LimitCheck[] = [];
   for (const limit of settings.latencyLimits) {
     for (const stage of settings.stages) {
-      const c = latency[stage][limit.percentile];
+      const compared = latency[stage];
+      if (compared === undefined) continue;
+      const c = compared[limit.percentile];
       // A stage neither run measured (e.g. queue without Outpost's timestamp-ms) has nothing to compare.
       if (c.base === null && c.candidate === null) continue;
       checks.push(latencyCheck(stage, limit, c));
@@ -164,6 +187,7 @@ export function compareReports(settings: CompareSettings, base: VerifyReport, ca
     candidate: summary(candidate),
     throughput,
     latency,
+    skippedStages: skipped,
     ledger,
     checks,
     regressed: checks.some((c) => !c.ok),

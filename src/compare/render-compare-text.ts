@@ -15,6 +15,9 @@ const row = (name: string, c: Change, digits = 1): Array<string | number> => [
   signedPercent(c.relative),
 ];
 
+export const skippedText = (s: Comparison["skippedStages"][number]): string =>
+  `${s.stage}: not compared (not in the ${s.absentIn === "both" ? "base or the candidate" : s.absentIn} report: written by an older verify)`;
+
 export function renderCompareText(c: Comparison): string {
   const lines: string[] = [
     `compare: base ${c.base.testId} (${c.base.verdict}; ${c.base.load})`,
@@ -35,7 +38,7 @@ export function renderCompareText(c: Comparison): string {
       ["stage percentile", "base", "candidate", "change", "relative"],
       STAGES.flatMap((stage) => {
         const l = c.latency[stage];
-        if (l.samples.base === 0 && l.samples.candidate === 0) return [];
+        if (l === undefined || (l.samples.base === 0 && l.samples.candidate === 0)) return [];
         return [
           row(`${stage} samples`, l.samples, 0),
           row(`${stage} p50`, l.p50),
@@ -46,6 +49,7 @@ export function renderCompareText(c: Comparison): string {
         ];
       }),
     ),
+    ...c.skippedStages.map((s) => `  ${skippedText(s)}`),
     "",
     "Ledger (all destinations):",
     ...table(

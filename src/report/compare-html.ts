@@ -1,4 +1,5 @@
 import { type Change, type Comparison, LEDGER_FIGURES, signedPercent } from "../compare/compare-reports";
+import { skippedText } from "../compare/render-compare-text";
 import { STAGES } from "../runstate/keys";
 import type { VerifyReport } from "../verify/report";
 import type { ChartSeries, ChartSpec } from "./chart-spec";
@@ -83,7 +84,7 @@ export function renderCompareHtml(
   );
   const latencyRows: Cell[][] = STAGES.flatMap((stage) => {
     const l = c.latency[stage];
-    if (l.samples.base === 0 && l.samples.candidate === 0) return [];
+    if (l === undefined || (l.samples.base === 0 && l.samples.candidate === 0)) return [];
     return [
       [`${stage} samples`, ...changeCells(l.samples, 0, null)],
       ...(["p50", "p90", "p95", "p99", "max"] as const).map((p): Cell[] => [
@@ -92,7 +93,7 @@ export function renderCompareHtml(
       ]),
     ];
   });
-  const curves = STAGES.flatMap((stage) =>
+  const curves = STAGES.filter((stage) => c.latency[stage] !== undefined).flatMap((stage) =>
     [
       { r: base, label: `${stage} base`, dash: true },
       { r: candidate, label: `${stage} candidate`, dash: false },
@@ -129,6 +130,7 @@ export function renderCompareHtml(
       "latency",
       "Latency per stage (ms)",
       table(HEAD, latencyRows),
+      ...c.skippedStages.map((s) => paragraph(skippedText(s))),
       charts.chart(
         percentileCurves("chart-compare-percentiles", "Latency by percentile: candidate solid, base dashed", curves),
       ),

@@ -1,6 +1,28 @@
 import { ConfigError } from "../config/env";
-import { STAGES } from "../runstate/keys";
+import { STAGES, type Stage } from "../runstate/keys";
+import { stageLatency } from "./latency";
+import { emptyHistogram } from "../runstate/histogram";
 import type { VerifyReport } from "./report";
+
+// The stages a report lacks: one saved by an older verify has no generator_lag.
+// compare skips them.
+export function absentStages(r: Pick<VerifyReport, "latency">): Stage[] {
+  return STAGES.filter((stage) => r.latency.stages[stage] === undefined);
+}
+
+// A copy of the report with its absent stages present and empty (no samples),
+// for pages that show every stage; the report itself is left as it was saved.
+export function withAbsentStagesEmpty(r: VerifyReport): VerifyReport {
+  const copy = JSON.parse(JSON.stringify(r)) as VerifyReport;
+  const none = { count: 0, p50Ms: null, p90Ms: null, p95Ms: null, p99Ms: null };
+  for (const stage of absentStages(r)) {
+    copy.latency.stages[stage] = stageLatency(emptyHistogram());
+    if (copy.latency.distribution !== undefined) copy.latency.distribution[stage] = [];
+    for (const p of [...(copy.latency.overTime?.windows ?? []), ...(copy.latency.overTime?.steps ?? [])])
+      p.stages[stage] = none;
+  }
+  return copy;
+}
 
 // What compare and the report tools read: a verify SUMMARY_JSON. Anything else
 // is one line naming the setting, the file and what is missing.
@@ -17,7 +39,7 @@ export function parseVerifyReport(text: string, variable: string, path: string):
   const r = v as Partial<VerifyReport> | null;
   if (r === null || typeof r !== "object" || Array.isArray(r)) return bad("not a JSON object");
   if (typeof r.testId !== "string") return bad("no testId");
-  for (const stage of STAGES) if (typeof r.latency?.stages?.[stage] !== "object") bad(`no latency.stages.${stage}`);
+  if (typeof r.latency?.stages?.e2e !== "object") bad("no latency.stages.e2e");
   if (typeof r.throughput !== "object" || r.throughput === null) bad("no throughput");
   if (typeof r.ledger?.totals !== "object") bad("no ledger.totals");
   if (typeof r.verdict !== "object" || r.verdict === null) bad("no verdict");

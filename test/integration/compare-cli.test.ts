@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readVerifySettings } from "../../src/config/verify-settings";
@@ -88,6 +88,20 @@ describe("make compare (tools/compare.ts): exit codes", function () {
     assert.match(r.stdout, /FAIL missing 0 -> 1 \(\+1\), limit \+0 \(MAX_MISSING_INCREASE\)/);
   });
 
+  it("compares an older report without generator_lag on the stages both have, naming the one skipped", () => {
+    const older = JSON.parse(readFileSync(base, "utf8"));
+    delete older.latency.stages.generator_lag;
+    delete older.latency.distribution.generator_lag;
+    for (const w of older.latency.overTime.windows) delete w.stages.generator_lag;
+    const file = join(dir, "cmp-older.json");
+    writeFileSync(file, JSON.stringify(older));
+    const r = compare({ BASE: file, CANDIDATE: candidate, MAX_P99_REGRESSION: "10%" });
+    assert.equal(r.status, 99, r.stderr);
+    assert.match(r.stdout, / {2}generator_lag: not compared \(not in the base report: written by an older verify\)/);
+    assert.doesNotMatch(r.stdout, /generator_lag p99/);
+    assert.match(r.stdout, /FAIL queue p99 /);
+  });
+
   for (const [what, env, line] of [
     [
       "a limit that is not a percentage or ms",
@@ -102,7 +116,7 @@ describe("make compare (tools/compare.ts): exit codes", function () {
     [
       "an unknown stage",
       { COMPARE_STAGES: "e2e,total" },
-      /^compare: COMPARE_STAGES="e2e,total" is invalid: expected a comma-separated list of publish, queue, delivery, e2e\n$/,
+      /^compare: COMPARE_STAGES="e2e,total" is invalid: expected a comma-separated list of generator_lag, publish, queue, delivery, e2e\n$/,
     ],
     [
       "a negative missing limit",
