@@ -1,8 +1,9 @@
 import { formatDuration } from "../config/env";
 import type { WithResources } from "../resources/prometheus-resources";
-import { STAGES } from "../runstate/keys";
+import { STAGES, type Stage } from "../runstate/keys";
 import type { LatencyOverTime } from "../verify/latency-over-time";
-import type { DestinationRow, UndeliveredEvent } from "../verify/ledger";
+import type { DestinationRow, RoutingGap, UndeliveredEvent } from "../verify/ledger";
+import { absentStages, withAbsentStagesEmpty } from "../verify/parse-verify-report";
 import type { LostRunReport } from "../verify/lost-run";
 import { isLostRun, type VerifyReport, type VerifyResult } from "../verify/report";
 import type { Rate } from "../verify/throughput";
@@ -38,7 +39,8 @@ function verdictBlock(r: VerifyResult): string {
   const checks = table(
     ["", "check", "detail"],
     r.verdict.checks.map((c): Cell[] => [
-      { html: c.ok ? "ok" : esc(c.failsAs), cls: c.ok ? "ok" : "bad" },
+      // A report saved before the four outcomes has no failsAs: its failed checks failed.
+      { html: c.ok ? "ok" : esc(c.failsAs ?? "FAIL"), cls: c.ok ? "ok" : "bad" },
       c.name,
       c.detail,
     ]),
@@ -57,6 +59,7 @@ function verdictSection(r: VerifyReport): string {
       { label: `delivered (${fmtPercent(r.ledger.deliveredRatio)})`, value: fmtCount(t.delivered) },
       { label: "missing", value: fmtCount(t.missing), cls: t.missing > 0 ? "bad" : "" },
       { label: "in flight", value: fmtCount(t.inFlight), cls: t.inFlight > 0 ? "bad" : "" },
+      { label: "not routed", value: fmtCount(t.notRouted), cls: t.notRouted > 0 ? "bad" : "" },
       { label: "duplicates", value: fmtCount(t.duplicates) },
       { label: "delivered / s", value: delivered === null ? "–" : delivered.perSecond.toFixed(1) },
       { label: "e2e p50 (ms)", value: fmtMs(e2e.p50Ms) },
@@ -84,7 +87,8 @@ function throughputSection(r: VerifyReport, charts: ChartSet): string {
   );
 }
 
-function latencySection(r: VerifyReport, charts: ChartSet): string {
+// absent: the stages a report saved by an older verify lacks (make report reads such files).
+function latencySection(r: VerifyReport, absent: Stage[], charts: ChartSet): string {
   const rows = STAGES.map((stage): Cell[] => {
     const s = r.latency.stages[stage];
     const values = [s.meanMs, s.minMs, s.p50Ms, s.p90Ms, s.p95Ms, s.p99Ms, s.maxMs];
@@ -95,8 +99,9 @@ function latencySection(r: VerifyReport, charts: ChartSet): string {
     "Latency per stage (ms)",
     table(["stage", "samples", "mean", "min", "p50", "p90", "p95", "p99", "max", "below zero"], rows),
     paragraph(
-      `publish: iteration start to publish ack (k6); queue: ack to Outpost's attempt start; delivery: attempt start to first byte at the mock; e2e: iteration start to first byte. ${r.latency.precision.statement}. Events started in the warm-up are not sampled.`,
+      `generator_lag: the event's scheduled time (t0) to k6 starting its iteration; publish: iteration start to publish ack (k6); queue: ack to Outpost's attempt start; delivery: attempt start to first byte at the mock; e2e: scheduled time to first byte. ${r.latency.precision.statement}. Events started in the warm-up are not sampled.`,
     ),
+    absent.length === 0 ? "" : paragraph(`Not in this report (written by an older verify): ${absent.join(", ")}.`),
     charts.chart(percentileCurveChart("chart-percentiles", r.latency.distribution, r.latency.stages)),
     charts.chart(distributionChart("chart-distribution", r.latency.distribution)),
     overTimeBlock(r.latency.overTime, charts),
@@ -129,7 +134,7 @@ function overTimeBlock(o: LatencyOverTime | undefined, charts: ChartSet): string
 }
 
 function troubledFirst(rows: DestinationRow[]): DestinationRow[] {
-  const troubled = (d: DestinationRow): boolean => !d.balanced || d.missing + d.inFlight + d.unknown > 0;
+  const troubled = (d: DestinationRow): boolean => !d.balanced || d.missing + d.inFlight + d.notRouted + d.unknown > 0;
   return [...rows.filter(troubled), ...rows.filter((d) => !troubled(d))];
 }
 
@@ -138,6 +143,14 @@ function eventIds(title: string, total: number, events: UndeliveredEvent[]): str
   const shown = events.map((e) => `${e.eventId}@d${e.destination}`).join(" ");
   const more = events.length < total ? ` (first ${events.length} listed; VERIFY_LIST_MISSING)` : "";
   return `<p><strong>${esc(title)}: ${total}</strong>${esc(more)}</p><p class="ids">${esc(shown)}</p>`;
+}
+
+function routingGaps(gaps: RoutingGap[]): string {
+  if (gaps.length === 0) return "";
+  return table(
+    ["not routed to", "events", "first", "last"],
+    gaps.map((g): Cell[] => [`${g.destination} (${g.id})`, g.events, isoTime(g.firstMs), isoTime(g.lastMs)]),
+  );
 }
 
 function ledgerSection(r: VerifyReport): string {
@@ -154,6 +167,7 @@ function ledgerSection(r: VerifyReport): string {
       d.missing,
       d.missingAfterFault,
       d.inFlight,
+      d.notRouted,
       d.duplicates,
       d.unknown,
       d.deliveredUnacknowledged,
@@ -169,6 +183,7 @@ function ledgerSection(r: VerifyReport): string {
     t.missing,
     t.missingAfterFault,
     t.inFlight,
+    t.notRouted,
     t.duplicates,
     t.unknown,
     t.deliveredUnacknowledged,
@@ -181,7 +196,7 @@ function ledgerSection(r: VerifyReport): string {
     "ledger",
     "Ledger per destination",
     paragraph(
-      `Each destination: accepted = delivered + missing + in flight. Delivered ${fmtPercent(l.deliveredRatio)} of the expected deliveries.`,
+      `Each destination: accepted = delivered + missing + in flight + not routed (Outpost's publish answer left the destination out). Delivered ${fmtPercent(l.deliveredRatio)} of the expected deliveries.`,
     ),
     table(
       [
@@ -192,6 +207,7 @@ function ledgerSection(r: VerifyReport): string {
         "missing",
         "of which after fault",
         "in flight",
+        "not routed",
         "duplicates",
         "unknown",
         "without publish ack",
@@ -202,8 +218,11 @@ function ledgerSection(r: VerifyReport): string {
       rows,
     ),
     hidden > 0
-      ? paragraph(`${hidden} more destination(s) without missing, in-flight or unknown deliveries (see the JSON).`)
+      ? paragraph(
+          `${hidden} more destination(s) without missing, in-flight, not-routed or unknown deliveries (see the JSON).`,
+        )
       : "",
+    routingGaps(l.notRouted),
     eventIds("Missing (never delivered, no injected fault)", t.missing - t.missingAfterFault, l.missingIds),
     eventIds("Missing after an injected fault on every attempt", t.missingAfterFault, l.missingAfterFaultIds),
     eventIds("In flight (a retry is still owed)", t.inFlight, l.inFlightIds),
@@ -278,6 +297,8 @@ function settingsSection(r: VerifyReport): string {
       ["VERIFY_POLL_INTERVAL", formatDuration(s.pollIntervalMs)],
       ["VERIFY_LIST_MISSING", s.listMissing],
       ["VERIFY_MIN_DELIVERED_RATIO", s.minDeliveredRatio],
+      ["VERIFY_ALLOW_PARTIAL", s.allowPartial],
+      ["VERIFY_MAX_PUBLISH_ERRORS", s.maxPublishErrors],
       ...s.latencyLimits.map((l): [string, number] => [l.variable, l.maxMs]),
     ]),
   );
@@ -296,15 +317,17 @@ function lostRunPage(r: LostRunReport, charts: ChartSet, assets: ChartAssets): s
 // The verify report as one self-contained HTML page: verdict, throughput over
 // time, latency per stage, resources (when folded in from Prometheus), the
 // ledger, faults, publish counters and settings; for a lost run, the verdict alone.
-export function renderVerifyHtml(r: VerifyResult & WithResources, assets: ChartAssets): string {
+export function renderVerifyHtml(result: VerifyResult & WithResources, assets: ChartAssets): string {
   const charts = new ChartSet();
-  if (isLostRun(r)) return lostRunPage(r, charts, assets);
+  if (isLostRun(result)) return lostRunPage(result, charts, assets);
+  const absent = absentStages(result);
+  const r: VerifyReport & WithResources = absent.length === 0 ? result : withAbsentStagesEmpty(result);
   const body = [
     `<h1>outpost-loadtest verify: run ${esc(r.testId)}</h1>`,
     `<p class="sub">${esc(`${r.run.shape.tenants} tenant(s) x ${r.run.shape.destinationsPerTenant} destination(s), ${r.run.settings.PROFILE ?? ""} profile at ${r.run.settings.RATE ?? "?"}/s for ${r.run.settings.DURATION ?? "?"}; started ${isoTime(r.run.startedAtMs)}`)}</p>`,
     verdictSection(r),
     throughputSection(r, charts),
-    latencySection(r, charts),
+    latencySection(r, absent, charts),
     r.resources === undefined ? "" : resourcesSection(r.resources, charts),
     ledgerSection(r),
     faultsSection(r),

@@ -72,4 +72,17 @@ describe("latency over time (run-state windows)", () => {
     assert.ok(near(o.steps[0].stages.e2e.p99Ms, 8));
     assert.ok(near(o.steps[1].stages.e2e.p99Ms, 53));
   });
+  it("puts the generator lag of an event started late in the window of its scheduled t0", async () => {
+    const rec = testRunRecord("lot-lag", 1, 1);
+    const store = new RunStateStore(live.redis, rec.testId);
+    await store.createRunRecord(rec);
+    // Due at 9.99 s (window 0), started 30 ms late (in window 1's time), acked 5 ms later.
+    const t0Ms = rec.startedAtMs + 9_990;
+    await store.recordPublishAccepted(rec, { seq: 0, t0Ms, startedMs: t0Ms + 30, t2Ms: t0Ms + 35 });
+    const o = await readLatencyOverTime(store, rec, await readTimeline(store, rec));
+    const w0 = o.windows[0].stages;
+    assert.deepEqual([w0.generator_lag.count, w0.publish.count], [1, 1]);
+    assert.ok(near(w0.generator_lag.p50Ms, 30), String(w0.generator_lag.p50Ms));
+    assert.ok(near(w0.publish.p50Ms, 5), String(w0.publish.p50Ms));
+  });
 });

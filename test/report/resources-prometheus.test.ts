@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { pushTimeseries } from "prometheus-remote-write";
 import type { ResourceSeries, WithResources } from "../../src/resources/prometheus-resources";
 import { RunStateStore } from "../../src/runstate/store";
+import { EXIT_CANNOT_RUN } from "../../src/verify/exit-codes";
 import type { VerifyReport } from "../../src/verify/report";
 import { type PrometheusServer, startPrometheus } from "../infra/support/prometheus";
 import { viewInChromium } from "../support/chromium";
@@ -133,7 +134,8 @@ describe("resources from a real Prometheus in the reports", function () {
       /^report: PROMETHEUS_URL=http:\/\/127\.0\.0\.1:\d+ is unreachable or not Prometheus: ECONNREFUSED[^\n]*\n$/,
     );
     const bad = runNodeTool("verify", env({ PROMETHEUS_URL: "127.0.0.1:9090" }));
-    assert.equal(bad.status, 1);
+    // A bad setting is a reason verify cannot run: 108 (src/verify/exit-codes.ts).
+    assert.equal(bad.status, EXIT_CANNOT_RUN);
     assert.match(
       bad.stderr,
       /^verify: PROMETHEUS_URL="127\.0\.0\.1:9090" is invalid: expected a URL starting with http:\/\/ or https:\/\/\n$/,

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RunStateStore } from "../../src/runstate/store";
@@ -24,17 +24,21 @@ describe("verify HTML report (Node) in Chromium", function () {
     await reportRun(new RunStateStore(live.redis, rec.testId), rec);
     const empty = testRunRecord("html-empty", 1, 1);
     await new RunStateStore(live.redis, empty.testId).createRunRecord(empty);
+    // A run whose record is gone while its keys remain: VOID.
+    const lost = testRunRecord("html-lost", 1, 1);
+    const lostStore = new RunStateStore(live.redis, lost.testId);
+    await reportRun(lostStore, lost);
+    await live.redis.command(["DEL", lostStore.keys.record]);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  const verify = (testId: string, html: string) =>
-    runNodeTool("verify", {
-      TEST_ID: testId,
-      REDIS_URL: live.server.url,
-      VERIFY_GRACE: "0s",
-      VERIFY_POLL_INTERVAL: "100ms",
-      SUMMARY_HTML: html,
-    });
+  const verifyEnv = (testId: string) => ({
+    TEST_ID: testId,
+    REDIS_URL: live.server.url,
+    VERIFY_GRACE: "0s",
+    VERIFY_POLL_INTERVAL: "100ms",
+  });
+  const verify = (testId: string, html: string) => runNodeTool("verify", { ...verifyEnv(testId), SUMMARY_HTML: html });
 
   it("draws the timeline, percentile curves, distribution, latency over time and per step, offline and without errors", async () => {
     const html = join(dir, "report.html");
@@ -65,5 +69,32 @@ describe("verify HTML report (Node) in Chromium", function () {
     assert.deepEqual(view.errors, []);
     assert.deepEqual(view.charts, []);
     assert.match(view.text, /Latency by percentile, per stage: no samples/);
+    // No end recorded long after the planned end: the outcome, styled as such.
+    assert.match(readFileSync(html, "utf8"), /<div class="verdict incomplete">VERDICT: INCOMPLETE \(/);
+  });
+
+  it("shows a lost run's VOID verdict and the keys that remain", async () => {
+    const html = join(dir, "lost.html");
+    assert.equal(verify("html-lost", html).status, 99);
+    const view = await viewInChromium(html);
+    assert.deepEqual(view.errors, []);
+    assert.match(readFileSync(html, "utf8"), /<div class="verdict void">VERDICT: VOID \(run state lost\)/);
+    assert.match(view.text, /Keys of the run still in Redis: /);
+  });
+
+  it("make report renders a report saved by an older verify, without generator_lag, and says so", async () => {
+    const json = join(dir, "older.json");
+    assert.equal(runNodeTool("verify", { ...verifyEnv("html-run"), SUMMARY_JSON: json }).status, 99);
+    const older = JSON.parse(readFileSync(json, "utf8"));
+    delete older.latency.stages.generator_lag;
+    delete older.latency.distribution.generator_lag;
+    for (const w of older.latency.overTime.windows) delete w.stages.generator_lag;
+    writeFileSync(json, JSON.stringify(older));
+    const html = join(dir, "older.html");
+    const r = runNodeTool("report", { SUMMARY_JSON: json, SUMMARY_HTML: html });
+    assert.equal(r.status, 0, r.stderr);
+    const view = await viewInChromium(html);
+    assert.deepEqual(view.errors, []);
+    assert.match(view.text, /Not in this report \(written by an older verify\): generator_lag\./);
   });
 });
