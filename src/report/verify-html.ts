@@ -325,6 +325,8 @@ export function renderVerifyHtml(result: VerifyResult & WithResources, assets: C
   const body = [
     `<h1>outpost-loadtest verify: run ${esc(r.testId)}</h1>`,
     `<p class="sub">${esc(`${r.run.shape.tenants} tenant(s) x ${r.run.shape.destinationsPerTenant} destination(s), ${r.run.settings.PROFILE ?? ""} profile at ${r.run.settings.RATE ?? "?"}/s for ${r.run.settings.DURATION ?? "?"}; started ${isoTime(r.run.startedAtMs)}`)}</p>`,
+    // A report saved before targets were recorded has no `against`.
+    r.against === undefined ? "" : `<p class="sub">${esc(`Run made ${r.against}.`)}</p>`,
     verdictSection(r),
     throughputSection(r, charts),
     latencySection(r, absent, charts),

@@ -58,6 +58,7 @@ describe("verify HTML report (Node) in Chromium", function () {
       assert.ok(c.seriesPixels > 200, `${c.id}: only ${c.seriesPixels} coloured pixels in the plotting area`);
     }
     assert.match(view.text, /VERDICT: FAIL/);
+    assert.match(view.text, /Run made against .*\(what answered there was not recorded\)\./);
     assert.match(view.text, /html-run_7@d1/);
     assert.match(view.text, /error:500\s+1/);
   });
