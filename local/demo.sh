@@ -41,7 +41,7 @@ export TENANTS=${TENANTS:-2} DESTINATIONS_PER_TENANT=${DESTINATIONS_PER_TENANT:-
 # allocated up front keep k6 from dropping iterations while it starts more, and the first 2 s
 # stay out of the latency figures (they still count in the ledger).
 export PRE_ALLOCATED_VUS=${PRE_ALLOCATED_VUS:-40} WARMUP=${WARMUP:-2s}
-export SUMMARY_JSON=$reports/verify.json
+export SUMMARY_JSON=$reports/verify.json SUMMARY_HTML=$reports/verify.html
 export K6_PROMETHEUS_RW_TREND_STATS=${K6_PROMETHEUS_RW_TREND_STATS:-p(50),p(95),p(99),max}
 k6_run() { "$K6" run --quiet --out experimental-prometheus-rw --tag testid="$TEST_ID" "$@"; }
 
@@ -72,6 +72,6 @@ outcome() { case $1 in 0) echo passed ;; 99) echo "failed (k6 exit 99)" ;; *) ec
 echo
 echo "throughput thresholds: $(outcome "$throughput_status"); verify: $(outcome "$verify_status")"
 if [ "$status" -eq 0 ]; then echo "demo verdict: PASS"; else echo "demo verdict: FAIL (exit $status)"; fi
-echo "reports: $reports (verify.json is the full report, SUMMARY_JSON); k6 metrics in Prometheus" \
+echo "reports: $reports (verify.json is the full report, SUMMARY_JSON; verify.html the page to open, SUMMARY_HTML); k6 metrics in Prometheus" \
   "http://127.0.0.1:$LOCAL_PROMETHEUS_PORT (testid=\"$TEST_ID\"). The stack keeps running: make local-down stops it."
 exit "$status"
