@@ -16,7 +16,8 @@ const KEY = "admin-key-do-not-print";
 // tools/capacity.ts (make capacity) driving the pinned real k6 step by step and
 // verifying each step, against the Outpost fake delivering to the real mock.
 // The fake delivers one webhook at a time (DELIVERY_MAX_CONCURRENCY=1) and the
-// mock holds each answer 25 ms, so deliveries top out near 35/s: the knee.
+// mock holds each answer 40 ms, so deliveries top out near 23/s: the knee, with a margin that
+// a busy machine does not erase (at 25 ms, 40/s sat on the edge and sometimes held).
 describe("capacity search on real k6", function () {
   this.timeout(180_000);
   let tmp: string;
@@ -34,7 +35,7 @@ describe("capacity search on real k6", function () {
     ]);
     redis = r;
     outpost = o;
-    mock = await startMock({ REDIS_URL: redis.url, MOCK_FAULT_LATENCY: "fixed:25ms" });
+    mock = await startMock({ REDIS_URL: redis.url, MOCK_FAULT_LATENCY: "fixed:40ms" });
     env = {
       K6: k6UnderTest().path,
       CAPACITY_BUNDLE: join(tmp, "throughput.js"),
@@ -70,8 +71,8 @@ describe("capacity search on real k6", function () {
     assert.ok(!r.stdout.includes(KEY) && !r.stderr.includes(KEY), "a secret was printed");
     const report = JSON.parse(readFileSync(json, "utf8")) as CapacityReport;
     const { knee, firstFailure, stageGrewFirst } = report.findings;
-    // About 35 deliveries/s at most: the knee lies below 40/s, the search stops at the first failure.
-    assert.ok(knee !== null && knee.offeredPerSecond >= 10 && knee.offeredPerSecond < 40, JSON.stringify(knee));
+    // About 23 deliveries/s at most: the knee lies below 30/s, the search stops at the first failure.
+    assert.ok(knee !== null && knee.offeredPerSecond >= 10 && knee.offeredPerSecond < 30, JSON.stringify(knee));
     assert.ok(firstFailure !== null && firstFailure.offeredPerSecond === knee.offeredPerSecond + 10);
     assert.equal(report.steps.length, knee.offeredPerSecond / 10 + 1);
     assert.equal(
