@@ -117,7 +117,7 @@ function requestFactory(testId: string): () => { path: string; headers: Record<s
     if (now !== stampMs) [stampMs, stamp] = [now, rfc3339Nano(now)];
     const headers = {
       ...t.headers,
-      "x-outpost-event-id": eventId(testId, s),
+      "x-outpost-event-id": eventId(testId, { name: "" }, s),
       "x-outpost-timestamp-ms": stamp,
       [T0_HEADER]: String(now - 5),
     };

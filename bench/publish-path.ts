@@ -24,12 +24,12 @@ async function main(): Promise<void> {
     const seqs = Array.from({ length: n }, (_, i) => i);
     const r0 = performance.now();
     await mapLimit(seqs, inFlight, (seq) =>
-      store.recordPublishAccepted(rec, { seq, t0Ms: rec.startedAtMs + 1, t2Ms: rec.startedAtMs + 3 }),
+      store.recordPublishAccepted(rec, rec.profiles[0], { seq, t0Ms: rec.startedAtMs + 1, t2Ms: rec.startedAtMs + 3 }),
     );
     const r1 = performance.now();
-    const accepted = (await store.counters(store.keys.publish)).accepted;
+    const accepted = (await store.publishCounters(rec.profiles)).accepted;
     console.log(
-      `command: npx ts-node --transpile-only bench/publish-path.ts ${n} ${rec.shape.tenants} ${rec.shape.destinationsPerTenant} ${bytes} ${inFlight}`,
+      `command: npx ts-node --transpile-only bench/publish-path.ts ${n} ${rec.profiles[0].tenants} ${rec.profiles[0].destinationsPerTenant} ${bytes} ${inFlight}`,
     );
     console.log(
       `payload: ${n} x ${bytes} bytes (${length} total) in ${(p1 - p0).toFixed(0)} ms = ${(((p1 - p0) * 1e6) / n).toFixed(0)} ns per event`,

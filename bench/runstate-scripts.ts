@@ -25,10 +25,10 @@ async function main(): Promise<void> {
     // destination with all three latency samples; then 10% duplicates.
     const u0 = await evalshaUsec(redis);
     await mapLimit(seqs, 200, (seq) =>
-      store.recordPublishAccepted(rec, { seq, t0Ms: t0(seq), t2Ms: t0(seq) + 5 + (seq % 20) }),
+      store.recordPublishAccepted(rec, rec.profiles[0], { seq, t0Ms: t0(seq), t2Ms: t0(seq) + 5 + (seq % 20) }),
     );
     const u1 = await evalshaUsec(redis);
-    const first = (seq: number): number => (seq % rec.shape.tenants) * rec.shape.destinationsPerTenant;
+    const first = (seq: number): number => (seq % rec.profiles[0].tenants) * rec.profiles[0].destinationsPerTenant;
     await mapLimit(seqs, 200, (seq) =>
       store.recordReceipt(rec, {
         destination: first(seq),
@@ -45,9 +45,9 @@ async function main(): Promise<void> {
       store.recordReceipt(rec, { destination: first(seq), seq, t3Ms: t0(seq) + 90, signature: "ok" }),
     );
     const u3 = await evalshaUsec(redis);
-    console.log(`$ npm run bench:scripts -- ${n} ${rec.shape.tenants} ${rec.shape.destinationsPerTenant}`);
+    console.log(`$ npm run bench:scripts -- ${n} ${rec.profiles[0].tenants} ${rec.profiles[0].destinationsPerTenant}`);
     console.log(
-      `redis-server ${String(await redis.command(["INFO", "server"])).match(/redis_version:(\S+)/)?.[1]}, ${n} events (e.g. ${eventId(rec.testId, n - 1)}), Redis time per call:`,
+      `redis-server ${String(await redis.command(["INFO", "server"])).match(/redis_version:(\S+)/)?.[1]}, ${n} events (e.g. ${eventId(rec.testId, rec.profiles[0], n - 1)}), Redis time per call:`,
     );
     console.log(`  PUBLISH_ACCEPTED          ${((u1 - u0) / n).toFixed(1)} µs`);
     console.log(`  RECEIPT (first delivery)  ${((u2 - u1) / n).toFixed(1)} µs`);

@@ -13,9 +13,9 @@ async function main(): Promise<void> {
   const n = events || 10_000_000;
   const rec = testRunRecord("bench", tenants || 10, perTenant || 4);
   await withThrowawayRun(rec, async (store, redis) => {
-    const bytes = Math.ceil(n / rec.shape.tenants / 8);
+    const bytes = Math.ceil(n / rec.profiles[0].tenants / 8);
     const full = "\xff".repeat(bytes);
-    for (let t = 0; t < rec.shape.tenants; t++)
+    for (let t = 0; t < rec.profiles[0].tenants; t++)
       await redis.client.sendCommand(["SETRANGE", store.keys.accepted(t), "0", Buffer.from(full, "latin1")]);
     for (const d of rec.destinations) {
       await redis.client.sendCommand(["SETRANGE", store.keys.receipts(d.index), "0", Buffer.from(full, "latin1")]);
@@ -25,14 +25,14 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const p = await store.progress(rec);
     const t1 = performance.now();
-    const ledger = buildLedger(rec, await store.snapshot(rec, 20, 11), {
+    const ledger = buildLedger(rec, await store.snapshot(rec, 20, () => 11), {
       listCap: 20,
       maxAttempts: 11,
       phase: "ended",
     });
     const t2 = performance.now();
     console.log(
-      `command: npx ts-node --transpile-only bench/verify-ledger.ts ${n} ${rec.shape.tenants} ${rec.shape.destinationsPerTenant}`,
+      `command: npx ts-node --transpile-only bench/verify-ledger.ts ${n} ${rec.profiles[0].tenants} ${rec.profiles[0].destinationsPerTenant}`,
     );
     console.log(
       `${n} events, ${rec.destinations.length} destinations, ${ledger.totals.accepted} expected deliveries (${p.expected} by progress), ${ledger.totals.missing} missing`,

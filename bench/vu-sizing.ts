@@ -102,7 +102,7 @@ async function main(): Promise<void> {
         await redis.stop();
       }
     };
-    const defaults = readThroughputSettings({ RATE: String(rate), DURATION: duration }).load;
+    const defaults = readThroughputSettings({ RATE: String(rate), DURATION: duration }).profiles[0].load;
     console.log(
       `$ BENCH_RATE=${rate} BENCH_DURATION=${duration} BENCH_PUBLISH_DELAYS=${delays.join(",")} npm run bench:vu-sizing`,
     );

@@ -1,12 +1,15 @@
 import { AggregatorRegistry, type Registry } from "prom-client";
-import type { FaultConfig, Faults } from "./faults";
+import type { FaultConfig, Faults } from "../src/receiver/faults";
 import { isOltMessage, PendingReplies, type ToPrimary, type ToWorker } from "./ipc";
+import type { Receivers } from "./receivers";
 
 // What needs every process of the mock: metrics summed over workers, and a
 // fault change that must reach every worker before the control call returns.
 export interface Coordinator {
   metrics(): Promise<string>;
   applyFaults(config: FaultConfig): Promise<void>;
+  // A run's profile receiver behaviour changed in Redis.
+  invalidateReceivers(testId: string): Promise<void>;
 }
 
 // MOCK_WORKERS=1: one process, nothing to coordinate.
@@ -14,6 +17,7 @@ export class LocalCoordinator implements Coordinator {
   constructor(
     private readonly registry: Registry,
     private readonly faults: Faults,
+    private readonly receivers: Receivers,
   ) {}
 
   metrics(): Promise<string> {
@@ -23,6 +27,10 @@ export class LocalCoordinator implements Coordinator {
   async applyFaults(config: FaultConfig): Promise<void> {
     this.faults.set(config);
   }
+
+  async invalidateReceivers(testId: string): Promise<void> {
+    this.receivers.invalidate(testId);
+  }
 }
 
 // A cluster worker: the primary aggregates metrics (prom-client's
@@ -30,7 +38,7 @@ export class LocalCoordinator implements Coordinator {
 export class WorkerCoordinator implements Coordinator {
   private readonly replies = new PendingReplies<string>(10_000);
 
-  constructor(faults: Faults, onShutdown: () => void) {
+  constructor(faults: Faults, receivers: Receivers, onShutdown: () => void) {
     // prom-client answers the primary's metric requests only once an
     // AggregatorRegistry exists in the worker too.
     new AggregatorRegistry();
@@ -40,7 +48,10 @@ export class WorkerCoordinator implements Coordinator {
         this.replies.settle(msg.id, msg.error === undefined ? (msg.body ?? "") : new Error(msg.error));
       else if (msg.type === "olt:faults:set") {
         faults.set(msg.config);
-        this.send({ type: "olt:faults:applied", id: msg.id });
+        this.send({ type: "olt:applied", id: msg.id });
+      } else if (msg.type === "olt:receivers:changed") {
+        receivers.invalidate(msg.testId);
+        this.send({ type: "olt:applied", id: msg.id });
       } else if (msg.type === "olt:shutdown") onShutdown();
     });
   }
@@ -55,5 +66,9 @@ export class WorkerCoordinator implements Coordinator {
 
   async applyFaults(config: FaultConfig): Promise<void> {
     await this.replies.request((id) => this.send({ type: "olt:faults", id, config }));
+  }
+
+  async invalidateReceivers(testId: string): Promise<void> {
+    await this.replies.request((id) => this.send({ type: "olt:receivers", id, testId }));
   }
 }

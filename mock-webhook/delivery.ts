@@ -1,16 +1,18 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Faults } from "../src/receiver/faults";
 import {
-  destinationCount,
   parseDestinationPath,
   parseEventId,
+  profileOfDestination,
   T0_HEADER,
   tenantOfDestination,
   tenantOfSeq,
 } from "../src/runstate/identity";
+import { profileNamed } from "../src/runstate/record";
 import type { SignatureStatus } from "../src/runstate/store";
-import type { Faults } from "./faults";
 import type { Holds } from "./holds";
 import type { MockMetrics } from "./metrics";
+import type { Receivers } from "./receivers";
 import type { RecentAttempts } from "./recent";
 import { readBody, sendError, sendJson } from "./respond";
 import type { CachedRun, KnownRun, RunCache } from "./runs";
@@ -19,7 +21,10 @@ import { parseEpochMs, parseRfc3339Ms } from "./timestamps";
 
 export interface DeliveryDeps {
   runs: RunCache;
+  // The mock's own faults: for runs and profiles without receiver behaviour of their own.
   faults: Faults;
+  // Each run's profiles' receiver behaviour.
+  receivers: Receivers;
   metrics: MockMetrics;
   recent: RecentAttempts;
   holds: Holds;
@@ -38,10 +43,13 @@ function header(req: IncomingMessage, name: string): string | undefined {
 function place(run: CachedRun, testId: string, destination: number, eventIdText: string): Placement {
   if (run.record === null) return { anomaly: "no_run_record" };
   const id = parseEventId(eventIdText);
-  const shape = run.record.shape;
-  if (id === null || id.testId !== testId) return { anomaly: "bad_event_id" };
-  if (destination >= destinationCount(shape)) return { anomaly: "destination_out_of_range" };
-  if (tenantOfSeq(shape, id.seq) !== tenantOfDestination(shape, destination)) return { anomaly: "wrong_tenant" };
+  const profile = id === null ? null : profileNamed(run.record, id.profile);
+  if (id === null || id.testId !== testId || profile === null) return { anomaly: "bad_event_id" };
+  const owner = profileOfDestination(run.record.profiles, destination);
+  if (owner === null) return { anomaly: "destination_out_of_range" };
+  // Another profile's destination, or another tenant's of the same profile.
+  if (owner.index !== profile.index || tenantOfSeq(profile, id.seq) !== tenantOfDestination(profile, destination))
+    return { anomaly: "wrong_tenant" };
   return { run, seq: id.seq };
 }
 
@@ -76,7 +84,6 @@ export async function handleDelivery(
   };
   const remember = (outcome: string, status: number, signature?: SignatureStatus): void =>
     deps.recent.add(eventIdText, { ...seen, outcome, status, signature });
-  const addedLatency = (): Promise<void> => deps.holds.wait(deps.faults.latencyMs(), res);
 
   // A delivery the run state cannot place is counted against the run named in
   // the path and answered 200: retrying it would not make it placeable.
@@ -86,18 +93,22 @@ export async function handleDelivery(
     await cached.store.recordAnomaly(`unknown:${placed.anomaly}`);
     m.anomalies.inc({ reason: placed.anomaly });
     remember(placed.anomaly, 200);
-    await addedLatency();
+    await deps.holds.wait(deps.faults.latencyMs(), res);
     return sendJson(res, 200, { received: false, anomaly: placed.anomaly });
   }
 
   const { run, seq } = placed;
   const { record, store } = run;
+  const faults = await deps.receivers.forDestination(run, destination, deps.faults);
+  const addedLatency = (): Promise<void> => deps.holds.wait(faults.latencyMs(), res);
   const signature = checkSignature(body, header(req, "x-outpost-signature"), run.secrets.get(destination));
   m.signatures.inc({ status: signature });
   const rejectSignature = deps.requireSignature && (signature === "bad" || signature === "missing");
-  const fault = rejectSignature ? { kind: "signature" as const } : deps.faults.decide();
+  const fault = rejectSignature ? { kind: "signature" as const } : faults.decide();
 
   if (fault.kind === "none") {
+    // Drawn before the receipt is written so the receipt records the hold it gets.
+    const holdMs = faults.latencyMs();
     const first = await store.recordReceipt(record, {
       destination,
       seq,
@@ -105,11 +116,12 @@ export async function handleDelivery(
       taMs: seen.taMs,
       t0Ms: seen.t0Ms,
       signature,
+      receiverHoldMs: holdMs,
     });
     const outcome = first ? "first" : "duplicate";
     m.receipts.inc({ outcome });
     remember(outcome, 200, signature);
-    await addedLatency();
+    await deps.holds.wait(holdMs, res);
     return sendJson(res, 200, { received: true, duplicate: !first });
   }
 

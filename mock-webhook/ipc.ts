@@ -1,15 +1,19 @@
-import type { FaultConfig } from "./faults";
+import type { FaultConfig } from "../src/receiver/faults";
 
 // Messages between the cluster primary and its workers (prom-client's own
 // metric requests share the channel and are ignored here).
 export type ToPrimary =
   | { type: "olt:metrics"; id: number }
   | { type: "olt:faults"; id: number; config: FaultConfig }
-  | { type: "olt:faults:applied"; id: number };
+  // A run's profile receiver behaviour changed in Redis: every worker drops its copy.
+  | { type: "olt:receivers"; id: number; testId: string }
+  // A worker applied an olt:faults:set or olt:receivers:changed.
+  | { type: "olt:applied"; id: number };
 
 export type ToWorker =
   | { type: "olt:reply"; id: number; body?: string; error?: string }
   | { type: "olt:faults:set"; id: number; config: FaultConfig }
+  | { type: "olt:receivers:changed"; id: number; testId: string }
   | { type: "olt:shutdown" };
 
 export function isOltMessage<T extends { type: string }>(msg: unknown): msg is T {

@@ -1,6 +1,6 @@
 import cluster from "node:cluster";
 import { ConfigError } from "../src/config/env";
-import type { FaultConfig } from "./faults";
+import type { FaultConfig } from "../src/receiver/faults";
 import { log } from "./log";
 import { runPrimary, WORKER_FAULTS_ENV } from "./primary";
 import { type MockSettings, readMockSettings } from "./settings";

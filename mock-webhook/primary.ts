@@ -1,6 +1,6 @@
 import cluster, { type Worker } from "node:cluster";
 import { AggregatorRegistry } from "prom-client";
-import type { FaultConfig } from "./faults";
+import type { FaultConfig } from "../src/receiver/faults";
 import { isOltMessage, PendingReplies, type ToPrimary, type ToWorker } from "./ipc";
 import { log } from "./log";
 import type { MockSettings } from "./settings";
@@ -25,9 +25,9 @@ export function runPrimary(settings: MockSettings): void {
   const fork = (): Worker => cluster.fork({ [WORKER_FAULTS_ENV]: JSON.stringify(faults) });
   const workers = (): Worker[] => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
 
-  const broadcastFaults = async (config: FaultConfig): Promise<void> => {
-    faults = config;
-    await Promise.all(workers().map((w) => acks.request((id) => send(w, { type: "olt:faults:set", id, config }))));
+  // Every worker applies the message before the answer goes back.
+  const broadcast = async (message: (id: number) => ToWorker): Promise<void> => {
+    await Promise.all(workers().map((w) => acks.request((id) => send(w, message(id)))));
   };
 
   const answer = async (worker: Worker, id: number, work: () => Promise<string>): Promise<void> => {
@@ -43,10 +43,16 @@ export function runPrimary(settings: MockSettings): void {
     if (msg.type === "olt:metrics") void answer(worker, msg.id, () => aggregator.clusterMetrics());
     else if (msg.type === "olt:faults")
       void answer(worker, msg.id, async () => {
-        await broadcastFaults(msg.config);
+        faults = msg.config;
+        await broadcast((id) => ({ type: "olt:faults:set", id, config: msg.config }));
         return "";
       });
-    else if (msg.type === "olt:faults:applied") acks.settle(msg.id, undefined);
+    else if (msg.type === "olt:receivers")
+      void answer(worker, msg.id, async () => {
+        await broadcast((id) => ({ type: "olt:receivers:changed", id, testId: msg.testId }));
+        return "";
+      });
+    else if (msg.type === "olt:applied") acks.settle(msg.id, undefined);
   });
 
   cluster.on("exit", (worker, code, signal) => {

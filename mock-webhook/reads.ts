@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { RedisPort } from "../src/ports";
 import { destinationIndexes, localIndexOfSeq, parseEventId, tenantOfSeq } from "../src/runstate/identity";
-import { publicRunRecord } from "../src/runstate/record";
+import { profileNamed, publicRunRecord } from "../src/runstate/record";
 import { addCounts } from "../src/runstate/store";
 import type { RecentAttempts } from "./recent";
 import { sendError, sendJson } from "./respond";
@@ -19,22 +19,32 @@ export async function readEvent(deps: ReadDeps, res: ServerResponse, eventIdText
   const recent = deps.recent.get(eventIdText);
   const id = parseEventId(eventIdText);
   const cached = id === null ? null : await deps.runs.get(id.testId);
-  if (id === null || cached === null || cached.record === null) {
+  const profile =
+    id === null || cached === null || cached.record === null ? null : profileNamed(cached.record, id.profile);
+  if (id === null || cached === null || cached.record === null || profile === null) {
     if (recent.length === 0) return sendError(res, 404, "unknown event: no run record and no recent attempt");
     return sendJson(res, 200, { id: eventIdText, recent });
   }
-  const { record, store } = cached;
-  const tenant = tenantOfSeq(record.shape, id.seq);
-  const local = localIndexOfSeq(record.shape, id.seq);
+  const { store } = cached;
+  const tenant = tenantOfSeq(profile, id.seq);
+  const local = localIndexOfSeq(profile, id.seq);
   const bit = async (key: string): Promise<boolean> => Number(await deps.redis.command(["GETBIT", key, local])) === 1;
   const destinations = await Promise.all(
-    destinationIndexes(record.shape, tenant).map(async (d) => ({
+    destinationIndexes(profile, tenant).map(async (d) => ({
       destination: d,
       received: await bit(store.keys.receipts(d)),
       faulted: await bit(store.keys.faulted(d)),
     })),
   );
-  return sendJson(res, 200, { id: eventIdText, testId: id.testId, seq: id.seq, tenant, destinations, recent });
+  return sendJson(res, 200, {
+    id: eventIdText,
+    testId: id.testId,
+    profile: id.profile,
+    seq: id.seq,
+    tenant,
+    destinations,
+    recent,
+  });
 }
 
 // GET /runs/:testId: the run's counters from Redis, summed over destinations; no secrets.
@@ -52,7 +62,7 @@ export async function readRun(deps: ReadDeps, res: ServerResponse, testId: strin
   return sendJson(res, 200, {
     run: { ...run, tenants: record.tenants.length, destinations: record.destinations.length },
     progress: await store.progress(record),
-    publish: await store.counters(store.keys.publish),
+    publish: await store.publishCounters(record.profiles),
     deliveries,
     anomalies,
     end: await store.runEnd(),

@@ -41,7 +41,7 @@ function dispatch(
         res.end(text);
       });
     case "control":
-      return handleFaultControl(deps.faults, deps.coordinator, req, res);
+      return handleFaultControl(deps, req, res);
     case "other":
       return Promise.resolve(
         sendError(

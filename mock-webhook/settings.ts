@@ -1,6 +1,6 @@
 import { type CommonSettings, readCommonSettings } from "../src/config/common-settings";
 import { type Env, readBool, readDurationMs, readInt, readString } from "../src/config/env";
-import { ENV_NAMES, type FaultConfig, NO_FAULTS, readFaults } from "./faults";
+import { ENV_NAMES, type FaultConfig, NO_FAULTS, readFaults } from "../src/receiver/faults";
 
 export interface MockSettings extends CommonSettings {
   port: number;

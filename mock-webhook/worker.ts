@@ -5,8 +5,9 @@ import { createClient } from "redis";
 import { NodeRedisPort } from "../adapters/node/redis";
 import { redactUrl } from "../src/config/env";
 import { type Coordinator, LocalCoordinator, WorkerCoordinator } from "./coordinator";
-import { Faults } from "./faults";
+import { Faults } from "../src/receiver/faults";
 import { Holds } from "./holds";
+import { Receivers } from "./receivers";
 import { log, logThrottled } from "./log";
 import { createMetrics } from "./metrics";
 import { RecentAttempts } from "./recent";
@@ -37,6 +38,7 @@ async function connectRedis(url: string): Promise<NodeRedisPort> {
 export async function runWorker(settings: MockSettings): Promise<void> {
   const redis = await connectRedis(settings.redisUrl);
   const faults = new Faults(settings.faults);
+  const receivers = new Receivers();
   const recent = new RecentAttempts(settings.recentEvents);
   const metrics = createMetrics(register, () => recent.size);
   const holds = new Holds();
@@ -60,13 +62,14 @@ export async function runWorker(settings: MockSettings): Promise<void> {
   };
 
   const coordinator: Coordinator = cluster.isWorker
-    ? new WorkerCoordinator(faults, () => void shutdown())
-    : new LocalCoordinator(register, faults);
+    ? new WorkerCoordinator(faults, receivers, () => void shutdown())
+    : new LocalCoordinator(register, faults, receivers);
   const handle = requestHandler({
     redis,
     runs: new RunCache(redis, settings.runTtlSeconds),
     recent,
     faults,
+    receivers,
     metrics,
     holds,
     coordinator,

@@ -9,7 +9,8 @@ import { settingsFromEnv } from "../src/config/presets";
 import { readThroughputSettings } from "../src/config/throughput-settings";
 import { OutpostClient } from "../src/outpost/client";
 import { targetText } from "../src/outpost/target";
-import { plannedEvents, scenarioForLoad } from "../src/publish/load-profile";
+import { checkBudget } from "../src/publish/budget-check";
+import { type ArrivalRateScenario, plannedEvents, scenarioForLoad } from "../src/publish/load-profile";
 import { createPayloadFactory } from "../src/publish/payload";
 import { preflight } from "../src/publish/preflight";
 import { provisionRun } from "../src/publish/provision";
@@ -18,14 +19,15 @@ import {
   type EventOutcome,
   type EventTiming,
   type PublishDeps,
+  type PublishProfile,
   type PublishRun,
   publishEvent,
   publishRunOf,
   RunStateWriteError,
   runStateLostLine,
 } from "../src/publish/publish-event";
-import { METRICS, throughputOptions } from "../src/publish/throughput-options";
-import { tenantId } from "../src/runstate/identity";
+import { METRICS, scenarioName, throughputOptions } from "../src/publish/throughput-options";
+import { layoutProfiles, tenantId } from "../src/runstate/identity";
 import { scheduleCompletedBy } from "../src/runstate/record";
 import { RunStateStore } from "../src/runstate/store";
 import { PRESETS } from "./presets/index";
@@ -45,7 +47,10 @@ const redis = loaded.ok ? new K6RedisPort(loaded.settings.redisUrl) : null;
 
 const latency = new Trend(METRICS.latency, true);
 const generatorLag = new Trend(METRICS.generatorLag, true);
-const schedule = loaded.ok ? scenarioForLoad(loaded.settings.load) : null;
+// Each profile's k6 scenario, by scenario name: its arrival schedule gives t0.
+const schedules = new Map<string, ArrivalRateScenario>(
+  loaded.ok ? loaded.settings.profiles.map((p) => [scenarioName(p), scenarioForLoad(p.load)]) : [],
+);
 const accepted = new Counter(METRICS.accepted);
 const rejected = new Counter(METRICS.rejected);
 const duplicate = new Counter(METRICS.duplicate);
@@ -70,19 +75,24 @@ export async function setup(): Promise<SetupData> {
       outpost,
       http,
       mockUrl: s.mockUrl,
-      probeTenantId: tenantId(testId, 0),
+      probeTenantId: tenantId(testId, layoutProfiles(s.profiles)[0], 0),
       redis,
       redisUrl: s.redisUrl,
     });
     for (const w of warnings) console.warn(w);
+    // Before any tenant exists: an over-budget run stops here.
+    const { budget, line } = await checkBudget(http, s);
+    if (budget?.within === false) console.warn(line);
+    else console.log(line);
     const store = new RunStateStore(redis, testId, s.runTtlSeconds);
-    const { record, created } = await provisionRun({ outpost, store, clock: k6Clock }, s, testId);
+    const { record, created } = await provisionRun({ outpost, store, clock: k6Clock }, s, testId, budget);
     const how = created ? "provisioned" : "joined (already provisioned)";
-    console.log(
-      `TEST_ID=${testId} ${how}: ${s.tenants} tenants x ${s.destinationsPerTenant} destinations, ` +
-        `${s.load.profile} profile, about ${plannedEvents(scenarioForLoad(s.load))} events, ` +
-        targetText(record.target, record.outpostUrl),
+    const shapes = s.profiles.map(
+      (p) =>
+        `${p.name === "" ? "" : `${p.name}: `}${p.tenants} tenants x ${p.destinationsPerTenant} destinations, ` +
+        `${p.load.profile} profile, about ${plannedEvents(scenarioForLoad(p.load))} events`,
     );
+    console.log(`TEST_ID=${testId} ${how}: ${shapes.join("; ")}, ${targetText(record.target, record.outpostUrl)}`);
     return { run: publishRunOf(record) };
   } catch (err) {
     return abort(`setup failed for TEST_ID=${testId}: ${(err as Error)?.message ?? String(err)}`);
@@ -94,19 +104,27 @@ let deps: PublishDeps | null = null;
 function publishDeps(run: PublishRun): PublishDeps {
   if (!loaded.ok || redis === null) throw new Error("unreachable: setup aborts on a bad configuration");
   const s = loaded.settings;
+  const createdAt = new Date(run.startedAtMs).toISOString();
+  const payloads = run.profiles.map((p) => createPayloadFactory(p.payloadBytes, createdAt));
   return {
     outpost: new OutpostClient(http, s.outpostUrl, s.outpostApiKey, s.publishTimeoutMs),
     store: new RunStateStore(redis, run.testId, s.runTtlSeconds),
     clock: k6Clock,
-    payload: createPayloadFactory(s.payloadBytes, new Date(run.startedAtMs).toISOString()),
+    payload: (profile, seq) => payloads[profile](seq),
   };
 }
 
 // The first failed run-state write stops the test: the ledger could no longer
 // account for what Outpost accepts, so publishing on would only load Outpost.
-async function publishOrStop(d: PublishDeps, run: PublishRun, seq: number, timing: EventTiming): Promise<EventOutcome> {
+async function publishOrStop(
+  d: PublishDeps,
+  run: PublishRun,
+  profile: PublishProfile,
+  seq: number,
+  timing: EventTiming,
+): Promise<EventOutcome> {
   try {
-    return await publishEvent(d, run, seq, timing);
+    return await publishEvent(d, run, profile, seq, timing);
   } catch (err) {
     if (err instanceof RunStateWriteError && loaded.ok)
       return abort(runStateLostLine(err, redactUrl(loaded.settings.redisUrl)));
@@ -114,16 +132,23 @@ async function publishOrStop(d: PublishDeps, run: PublishRun, seq: number, timin
   }
 }
 
-// t0 is the event's slot in the arrival schedule (k6's own formula), so k6's
-// lag in starting the iteration counts in end-to-end latency instead of
-// hiding (coordinated omission); the lag itself is a stage of its own.
+// Every profile's scenario runs this; the scenario's name picks the profile, and
+// its own iteration counter numbers the profile's events (it starts at 0 in each
+// scenario, so event ids carry the profile). t0 is the event's slot in the
+// arrival schedule (k6's own formula), so k6's lag in starting the iteration
+// counts in end-to-end latency instead of hiding (coordinated omission); the
+// lag itself is a stage of its own.
 export default async function (data: SetupData): Promise<void> {
   const startedMs = k6Clock.now();
+  const scenario = exec.scenario.name;
+  const profile = data.run.profiles.find((p) => scenarioName(p) === scenario);
+  if (profile === undefined) return abort(`no traffic profile runs as k6 scenario ${scenario}`);
   const seq = exec.scenario.iterationInTest;
-  const offset = schedule === null ? null : arrivalOffsetMs(schedule, seq);
+  const schedule = schedules.get(scenario);
+  const offset = schedule === undefined ? null : arrivalOffsetMs(schedule, seq);
   const scheduledMs = offset === null ? null : exec.scenario.startTime + offset;
   deps ??= publishDeps(data.run);
-  const outcome = await publishOrStop(deps, data.run, seq, { scheduledMs, startedMs });
+  const outcome = await publishOrStop(deps, data.run, profile, seq, { scheduledMs, startedMs });
   if (scheduledMs !== null) generatorLag.add(startedMs - scheduledMs);
   latency.add(outcome.latencyMs, { verdict: outcome.verdict });
   if (outcome.verdict === "accepted") accepted.add(1);
@@ -144,7 +169,7 @@ export async function teardown(data: SetupData): Promise<void> {
   let counts: Record<string, number>;
   try {
     await store.markRunEnded(now, completed);
-    counts = await store.counters(store.keys.publish);
+    counts = await store.publishCounters(run.profiles);
   } catch (err) {
     // After a run-state failure the test already stopped with its one line.
     console.warn(`TEST_ID=${run.testId}: the run's end was not recorded: ${(err as Error)?.message ?? String(err)}`);

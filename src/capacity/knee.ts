@@ -40,7 +40,8 @@ export interface CapacityFindings {
 
 // The component stages (publish, queue, delivery); e2e is their sum and grows
 // with any of them, so it is named only when no component was measured.
-const COMPONENTS: readonly Stage[] = STAGES.filter((s) => s !== "e2e");
+// The receiver's hold is a setting of the run, after t3: no part of e2e.
+const COMPONENTS: readonly Stage[] = STAGES.filter((s) => s !== "e2e" && s !== "receiver");
 
 // The first step (after the lowest) where a stage's p99 grew, and of the stages
 // that grew there the one that grew most in ms: what the added latency is made of.

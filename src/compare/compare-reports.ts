@@ -88,7 +88,7 @@ function summary(r: VerifyReport): RunSummary {
   return {
     testId: r.testId,
     verdict: verdictHeadline(r).text,
-    load: `${profile}${r.run.shape.tenants}x${r.run.shape.destinationsPerTenant} destinations`,
+    load: `${profile}${r.run.profiles.map((p) => `${p.tenants}x${p.destinationsPerTenant}`).join(" + ")} destinations`,
     startedAtMs: r.run.startedAtMs,
   };
 }

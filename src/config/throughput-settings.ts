@@ -1,5 +1,9 @@
+import type { BudgetSettings } from "../budget/concurrency-budget";
+import { type FaultConfig, faultsFromObject, NO_FAULTS } from "../receiver/faults";
+import { PROFILE_NAME_ACCEPTS, PROFILE_NAME_PATTERN } from "../runstate/identity";
 import { type CommonSettings, readCommonSettings, readTestId } from "./common-settings";
 import {
+  ConfigError,
   type Env,
   fail,
   formatDuration,
@@ -7,11 +11,13 @@ import {
   readDurationMs,
   readEnum,
   readInt,
+  readNumber,
   readSecret,
   readString,
   readUrl,
   redactUrl,
 } from "./env";
+import type { ProfileEnv } from "./presets";
 
 export const PROFILES = ["constant", "ramp", "spike", "soak", "step"] as const;
 export type Profile = (typeof PROFILES)[number];
@@ -23,14 +29,15 @@ const MAX_RATE = 100_000;
 const PRE_ALLOCATED_VUS_SECONDS = 0.5;
 const MAX_VUS_SECONDS = 2;
 const DAY_MS = 24 * 3_600_000;
+// Outpost's time per delivery attempt besides the receiver's answer, measured
+// against Outpost v1.2.0 (docs/loadtest.md, the concurrency budget).
+export const DEFAULT_DELIVERY_OVERHEAD = "5ms";
 
 export interface LoadSettings {
   profile: Profile;
   // Events per second at the plateau.
   rate: number;
   durationMs: number;
-  // Latency samples of events started inside this window are not recorded.
-  warmupMs: number;
   // ramp and soak: the rate at the start, reached RATE after rampUpMs.
   startRate: number;
   rampUpMs: number;
@@ -50,6 +57,40 @@ export interface ThresholdSettings {
   maxDropped: number;
 }
 
+// One kind of traffic: its own tenants, destinations, load shape (a k6
+// scenario of its own), payload, topic, retry and receiver behaviour.
+export interface ProfileSettings {
+  // "" for the one profile of a run configured by the environment alone.
+  name: string;
+  tenants: number;
+  destinationsPerTenant: number;
+  topic: string;
+  retry: boolean;
+  payloadBytes: number;
+  load: LoadSettings;
+  // What the mock does for this profile's destinations; null: the mock's own faults.
+  receiver: FaultConfig | null;
+}
+
+// The variables a preset profile may set: everything else is run-wide.
+export const PROFILE_VARIABLES = [
+  "TENANTS",
+  "DESTINATIONS_PER_TENANT",
+  "TOPIC",
+  "RETRY",
+  "PAYLOAD_BYTES",
+  "PROFILE",
+  "RATE",
+  "DURATION",
+  "START_RATE",
+  "RAMP_UP",
+  "SPIKE_RATE",
+  "SPIKE_DURATION",
+  "STEPS",
+  "PRE_ALLOCATED_VUS",
+  "MAX_VUS",
+] as const;
+
 export interface ThroughputSettings extends CommonSettings {
   // null: setup generates one.
   testId: string | null;
@@ -59,14 +100,13 @@ export interface ThroughputSettings extends CommonSettings {
   mockUrl: string;
   // Where Outpost reaches the mock; differs from MOCK_URL when Outpost runs elsewhere.
   mockDestinationUrl: string;
-  tenants: number;
-  destinationsPerTenant: number;
-  topic: string;
-  retry: boolean;
-  payloadBytes: number;
   publishTimeoutMs: number;
   provisionConcurrency: number;
-  load: LoadSettings;
+  // Latency samples of events whose t0 falls inside this first window are not recorded.
+  warmupMs: number;
+  // At least one; tenants and destinations are numbered across them in this order.
+  profiles: ProfileSettings[];
+  budget: BudgetSettings;
   thresholds: ThresholdSettings;
 }
 
@@ -74,9 +114,6 @@ function readLoad(env: Env): LoadSettings {
   const profile = readEnum(env, "PROFILE", "constant", PROFILES);
   const rate = readInt(env, "RATE", 10, 1, MAX_RATE);
   const durationMs = readDurationMs(env, "DURATION", "30s", 1000, 30 * DAY_MS);
-  const warmupMs = readDurationMs(env, "WARMUP", "0s", 0, 30 * DAY_MS);
-  if (warmupMs >= durationMs)
-    fail("WARMUP", env.WARMUP ?? "", `a duration shorter than DURATION (${formatDuration(durationMs)})`);
   const startRate = readInt(env, "START_RATE", 0, 0, MAX_RATE);
   const defaultRampUp = profile === "soak" ? durationMs / 10 : durationMs / 2;
   const rampUpMs = readDurationMs(env, "RAMP_UP", formatDuration(Math.round(defaultRampUp)), 0, durationMs);
@@ -100,7 +137,7 @@ function readLoad(env: Env): LoadSettings {
   );
   if (profile === "step" && durationMs / steps < 2000)
     fail("DURATION", formatDuration(durationMs), `at least ${formatDuration(steps * 2000)} for STEPS=${steps}`);
-  const peak = profile === "spike" ? Math.max(rate, spikeRate) : Math.max(rate, startRate);
+  const peak = peakRate({ profile, rate, startRate, spikeRate });
   // An iteration holds its VU for one publish round trip plus one Redis script,
   // so a rate needs rate × publish latency VUs (Little's law). k6 drops the
   // iterations due while it initialises a VU it lacks, so the pre-allocation
@@ -122,7 +159,6 @@ function readLoad(env: Env): LoadSettings {
     profile,
     rate,
     durationMs,
-    warmupMs,
     startRate,
     rampUpMs,
     spikeRate,
@@ -143,18 +179,9 @@ function readThresholds(env: Env): ThresholdSettings {
   };
 }
 
-// Reads and validates every throughput setting; the first bad one throws a
-// ConfigError naming it. Apply the preset (applyPreset) before calling this.
-export function readThroughputSettings(env: Env): ThroughputSettings {
-  const mockUrl = readUrl(env, "MOCK_URL", "http://127.0.0.1:48080");
+function readProfile(env: Env, name: string, receiver: FaultConfig | null): ProfileSettings {
   return {
-    ...readCommonSettings(env),
-    testId: readTestId(env),
-    preset: env.PRESET?.trim() || null,
-    outpostUrl: readUrl(env, "OUTPOST_URL", "http://127.0.0.1:3333"),
-    outpostApiKey: readSecret(env, "OUTPOST_API_KEY", "", /^[\x21-\x7e]*$/, "printable ASCII without spaces"),
-    mockUrl,
-    mockDestinationUrl: readUrl(env, "MOCK_DESTINATION_URL", mockUrl),
+    name,
     tenants: readInt(env, "TENANTS", 1, 1, 100_000),
     destinationsPerTenant: readInt(env, "DESTINATIONS_PER_TENANT", 1, 1, MAX_DESTINATIONS_PER_TENANT),
     topic: readString(
@@ -166,33 +193,101 @@ export function readThroughputSettings(env: Env): ThroughputSettings {
     ),
     retry: readBool(env, "RETRY", false),
     payloadBytes: readInt(env, "PAYLOAD_BYTES", 1024, 64, 1_048_576),
+    load: readLoad(env),
+    receiver,
+  };
+}
+
+// A preset's profile, its errors prefixed with where they come from.
+function readPresetProfile(preset: string | null, p: ProfileEnv, taken: Set<string>): ProfileSettings {
+  const where = `PRESET=${preset ?? ""} profile ${JSON.stringify(p.name)}`;
+  if (typeof p.name !== "string" || !PROFILE_NAME_PATTERN.test(p.name))
+    throw new ConfigError(`${where}: the name is invalid: expected ${PROFILE_NAME_ACCEPTS}`);
+  if (taken.has(p.name)) throw new ConfigError(`${where}: the name is taken: expected a name of its own`);
+  taken.add(p.name);
+  const allowed: readonly string[] = PROFILE_VARIABLES;
+  const stray = p.own.find((k) => !allowed.includes(k));
+  if (stray !== undefined)
+    throw new ConfigError(
+      `${where}: ${stray} is not a profile setting: expected one of ${PROFILE_VARIABLES.join(", ")}`,
+    );
+  try {
+    const receiver = p.receiver === null ? null : faultsFromObject(p.receiver, NO_FAULTS, "receiver");
+    return readProfile(p.env, p.name, receiver);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(`${where}: ${err.message}`);
+    throw err;
+  }
+}
+
+function readProfiles(env: Env, preset: string | null, profiles: ProfileEnv[] | null): ProfileSettings[] {
+  if (profiles === null) return [readProfile(env, "", null)];
+  if (profiles.length === 0) throw new ConfigError(`PRESET=${preset ?? ""} is invalid: its profiles list is empty`);
+  const taken = new Set<string>();
+  return profiles.map((p) => readPresetProfile(preset, p, taken));
+}
+
+function readWarmup(env: Env, profiles: ProfileSettings[]): number {
+  const warmupMs = readDurationMs(env, "WARMUP", "0s", 0, 30 * DAY_MS);
+  const shortest = profiles.reduce((a, b) => (b.load.durationMs < a.load.durationMs ? b : a));
+  if (warmupMs >= shortest.load.durationMs) {
+    const of = shortest.name === "" ? "" : ` of profile ${shortest.name}`;
+    fail(
+      "WARMUP",
+      env.WARMUP ?? "",
+      `a duration shorter than DURATION${of} (${formatDuration(shortest.load.durationMs)})`,
+    );
+  }
+  return warmupMs;
+}
+
+function readBudget(env: Env): BudgetSettings {
+  const concurrency = readInt(env, "OUTPOST_DELIVERY_CONCURRENCY", 0, 1, 10_000_000);
+  return {
+    deliveryConcurrency: concurrency === 0 ? null : concurrency,
+    tolerance: readNumber(env, "BUDGET_TOLERANCE", 0.8, 0.01, 10),
+    check: readEnum(env, "BUDGET_CHECK", "on", ["on", "off"]) === "on",
+    overheadMs: readDurationMs(env, "BUDGET_DELIVERY_OVERHEAD", DEFAULT_DELIVERY_OVERHEAD, 0, 60_000),
+    // Outpost's default: 1 + MAX_RETRY_LIMIT (10); verify reads the same variable.
+    maxAttempts: readInt(env, "OUTPOST_MAX_ATTEMPTS", 11, 1, 15),
+  };
+}
+
+// Reads and validates every throughput setting; the first bad one throws a
+// ConfigError naming it. Apply the preset (applyPreset) first: profiles are
+// its traffic profiles, or null for one profile from the environment alone.
+export function readThroughputSettings(env: Env, presetProfiles: ProfileEnv[] | null = null): ThroughputSettings {
+  const mockUrl = readUrl(env, "MOCK_URL", "http://127.0.0.1:48080");
+  const preset = env.PRESET?.trim() || null;
+  const profiles = readProfiles(env, preset, presetProfiles);
+  return {
+    ...readCommonSettings(env),
+    testId: readTestId(env),
+    preset,
+    outpostUrl: readUrl(env, "OUTPOST_URL", "http://127.0.0.1:3333"),
+    outpostApiKey: readSecret(env, "OUTPOST_API_KEY", "", /^[\x21-\x7e]*$/, "printable ASCII without spaces"),
+    mockUrl,
+    mockDestinationUrl: readUrl(env, "MOCK_DESTINATION_URL", mockUrl),
     publishTimeoutMs: readDurationMs(env, "PUBLISH_TIMEOUT", "10s", 100, 300_000),
     provisionConcurrency: readInt(env, "PROVISION_CONCURRENCY", 8, 1, 64),
-    load: readLoad(env),
+    warmupMs: readWarmup(env, profiles),
+    profiles,
+    budget: readBudget(env),
     thresholds: readThresholds(env),
   };
 }
 
-// The effective settings without secrets, for the run record and the console.
-export function publicThroughputSettings(s: ThroughputSettings): Record<string, string | number | boolean> {
-  const l = s.load;
+function publicProfileSettings(p: ProfileSettings): Record<string, string | number | boolean> {
+  const l = p.load;
   return {
-    PRESET: s.preset ?? "",
-    OUTPOST_URL: redactUrl(s.outpostUrl),
-    MOCK_URL: redactUrl(s.mockUrl),
-    MOCK_DESTINATION_URL: redactUrl(s.mockDestinationUrl),
-    REDIS_URL: redactUrl(s.redisUrl),
-    RUN_TTL: formatDuration(s.runTtlSeconds * 1000),
-    TENANTS: s.tenants,
-    DESTINATIONS_PER_TENANT: s.destinationsPerTenant,
-    TOPIC: s.topic,
-    RETRY: s.retry,
-    PAYLOAD_BYTES: s.payloadBytes,
-    PUBLISH_TIMEOUT: formatDuration(s.publishTimeoutMs),
+    TENANTS: p.tenants,
+    DESTINATIONS_PER_TENANT: p.destinationsPerTenant,
+    TOPIC: p.topic,
+    RETRY: p.retry,
+    PAYLOAD_BYTES: p.payloadBytes,
     PROFILE: l.profile,
     RATE: l.rate,
     DURATION: formatDuration(l.durationMs),
-    WARMUP: formatDuration(l.warmupMs),
     START_RATE: l.startRate,
     RAMP_UP: formatDuration(l.rampUpMs),
     SPIKE_RATE: l.spikeRate,
@@ -201,4 +296,31 @@ export function publicThroughputSettings(s: ThroughputSettings): Record<string, 
     PRE_ALLOCATED_VUS: l.preAllocatedVUs,
     MAX_VUS: l.maxVUs,
   };
+}
+
+// The effective settings without secrets, for the run record and the console:
+// a named profile's own settings appear as <profile>.<VARIABLE>.
+export function publicThroughputSettings(s: ThroughputSettings): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {
+    PRESET: s.preset ?? "",
+    OUTPOST_URL: redactUrl(s.outpostUrl),
+    MOCK_URL: redactUrl(s.mockUrl),
+    MOCK_DESTINATION_URL: redactUrl(s.mockDestinationUrl),
+    REDIS_URL: redactUrl(s.redisUrl),
+    RUN_TTL: formatDuration(s.runTtlSeconds * 1000),
+    PUBLISH_TIMEOUT: formatDuration(s.publishTimeoutMs),
+    WARMUP: formatDuration(s.warmupMs),
+    OUTPOST_DELIVERY_CONCURRENCY: s.budget.deliveryConcurrency ?? "",
+    BUDGET_TOLERANCE: s.budget.tolerance,
+    BUDGET_CHECK: s.budget.check ? "on" : "off",
+    BUDGET_DELIVERY_OVERHEAD: formatDuration(s.budget.overheadMs),
+  };
+  for (const p of s.profiles)
+    for (const [k, v] of Object.entries(publicProfileSettings(p))) out[p.name === "" ? k : `${p.name}.${k}`] = v;
+  return out;
+}
+
+// The peak events/s of a load shape: what the VUs and the concurrency budget are sized for.
+export function peakRate(l: Pick<LoadSettings, "profile" | "rate" | "startRate" | "spikeRate">): number {
+  return l.profile === "spike" ? Math.max(l.rate, l.spikeRate) : Math.max(l.rate, l.startRate);
 }

@@ -4,28 +4,41 @@ import {
   destinationId,
   destinationIndexes,
   eventId,
+  type ProfileLayout,
   T0_METADATA_KEY,
   tenantId,
   tenantOfSeq,
 } from "../runstate/identity";
-import type { RunRecord } from "../runstate/record";
+import type { RunProfile, RunRecord } from "../runstate/record";
 import { RedisUnavailableError } from "../runstate/redis-unavailable";
 import type { RunStateStore, RunTiming } from "../runstate/store";
 
+// What a VU needs of one profile.
+export type PublishProfile = ProfileLayout & Pick<RunProfile, "topic" | "retry" | "payloadBytes">;
+
 // What each VU needs of the run record (setup hands it over; no secrets).
-export type PublishRun = RunTiming & Pick<RunRecord, "testId" | "topic" | "retry" | "plannedEvents" | "plannedEndMs">;
+export type PublishRun = RunTiming &
+  Pick<RunRecord, "testId" | "plannedEvents" | "plannedEndMs"> & { profiles: PublishProfile[] };
 
 export function publishRunOf(r: RunRecord): PublishRun {
   return {
     testId: r.testId,
-    shape: r.shape,
     startedAtMs: r.startedAtMs,
     warmupEndsAtMs: r.warmupEndsAtMs,
     latencyWindows: r.latencyWindows,
-    topic: r.topic,
-    retry: r.retry,
     plannedEvents: r.plannedEvents,
     plannedEndMs: r.plannedEndMs,
+    profiles: r.profiles.map((p) => ({
+      name: p.name,
+      index: p.index,
+      tenants: p.tenants,
+      destinationsPerTenant: p.destinationsPerTenant,
+      firstTenant: p.firstTenant,
+      firstDestination: p.firstDestination,
+      topic: p.topic,
+      retry: p.retry,
+      payloadBytes: p.payloadBytes,
+    })),
   };
 }
 
@@ -33,7 +46,8 @@ export interface PublishDeps {
   outpost: OutpostClient;
   store: RunStateStore;
   clock: Clock;
-  payload: (seq: number) => string;
+  // The event data of (profile index, sequence number).
+  payload: (profile: number, seq: number) => string;
 }
 
 export type PublishVerdict = "accepted" | "duplicate" | "rejected" | "error";
@@ -98,8 +112,10 @@ export interface Routing {
 // Compares Outpost's destination_ids with the destinations the run created for
 // the event's tenant. Fewer is explainable (a destination disabled or deleted,
 // by hand or by ALERT_AUTO_DISABLE_DESTINATION); others are not.
-export function routingOf(run: PublishRun, seq: number, answered: string[] | null): Routing {
-  const expected = destinationIndexes(run.shape, tenantOfSeq(run.shape, seq)).map((d) => destinationId(run.testId, d));
+export function routingOf(run: PublishRun, profile: ProfileLayout, seq: number, answered: string[] | null): Routing {
+  const expected = destinationIndexes(profile, tenantOfSeq(profile, seq)).map((d) =>
+    destinationId(run.testId, profile, d),
+  );
   if (answered === null) return { routed: expected.map(() => true), unexplained: "routing_unreadable", mismatch: true };
   const routed = expected.map((id) => answered.includes(id));
   const unexpected = answered.some((id) => !expected.includes(id));
@@ -119,36 +135,38 @@ export function errorKind(error: string): string {
   return "network";
 }
 
-// Publishes event `seq` and records the outcome: one HTTP call and one Redis
-// script (plus one HINCRBY when Outpost's answer cannot be explained).
+// Publishes event `seq` of a profile and records the outcome: one HTTP call and
+// one Redis script (plus one HINCRBY when Outpost's answer cannot be explained).
 export async function publishEvent(
   deps: PublishDeps,
   run: PublishRun,
+  profile: PublishProfile,
   seq: number,
   timing: EventTiming,
 ): Promise<EventOutcome> {
   // t0 is when the event was due, so the generator's own lag counts in end-to-end latency.
   const t0Ms = timing.scheduledMs ?? timing.startedMs;
-  const id = eventId(run.testId, seq);
+  const id = eventId(run.testId, profile, seq);
   const res = await deps.outpost.publish({
     id,
-    tenantId: tenantId(run.testId, tenantOfSeq(run.shape, seq)),
-    topic: run.topic,
-    eligibleForRetry: run.retry,
+    tenantId: tenantId(run.testId, profile, tenantOfSeq(profile, seq)),
+    topic: profile.topic,
+    eligibleForRetry: profile.retry,
     metadata: { [T0_METADATA_KEY]: t0Ms.toFixed(3) },
-    dataJson: deps.payload(seq),
+    dataJson: deps.payload(profile.index, seq),
   });
   const t2Ms = deps.clock.now();
   const latencyMs = t2Ms - timing.startedMs;
   if (res.kind === "accepted") {
-    const routing = routingOf(run, seq, res.destinationIds);
+    const routing = routingOf(run, profile, seq, res.destinationIds);
     const startedMs = timing.scheduledMs === null ? undefined : timing.startedMs;
     await recording(id, () =>
-      deps.store.recordPublishAccepted(run, { seq, t0Ms, startedMs, t2Ms, routed: routing.routed }),
+      deps.store.recordPublishAccepted(run, profile, { seq, t0Ms, startedMs, t2Ms, routed: routing.routed }),
     );
     const unexplained = routing.unexplained;
-    if (unexplained !== null) await recording(id, () => deps.store.countPublish(unexplained));
-    if (timing.scheduledMs === null) await recording(id, () => deps.store.countPublish("t0_unscheduled"));
+    if (unexplained !== null) await recording(id, () => deps.store.countPublish(profile.index, unexplained));
+    if (timing.scheduledMs === null)
+      await recording(id, () => deps.store.countPublish(profile.index, "t0_unscheduled"));
     return { verdict: "accepted", latencyMs, routingMismatch: routing.mismatch };
   }
   const reason =
@@ -157,6 +175,6 @@ export async function publishEvent(
       : res.kind === "rejected"
         ? `rejected:${res.status}`
         : `error:${errorKind(res.error)}`;
-  await recording(id, () => deps.store.recordPublishNotAccepted(run, seq, reason));
+  await recording(id, () => deps.store.recordPublishNotAccepted(profile, seq, reason));
   return { verdict: res.kind, reason, latencyMs, routingMismatch: false };
 }

@@ -1,6 +1,6 @@
 import { formatDuration } from "../config/env";
 import type { ThroughputSettings } from "../config/throughput-settings";
-import { destinationCount } from "../runstate/identity";
+import { destinationCount, tenantCount } from "../runstate/identity";
 import { type ArrivalRateScenario, scenarioForLoad } from "./load-profile";
 
 // k6 metric names the throughput scenario emits.
@@ -15,7 +15,8 @@ export const METRICS = {
 } as const;
 
 export interface ThroughputOptions {
-  scenarios: { throughput: ArrivalRateScenario };
+  // One scenario per traffic profile, each with its own arrival-rate executor.
+  scenarios: Record<string, ArrivalRateScenario>;
   thresholds: Record<string, string[]>;
   setupTimeout: string;
   summaryTrendStats: string[];
@@ -44,13 +45,18 @@ export function throughputThresholds(s: ThroughputSettings): Record<string, stri
 
 // Provisioning is sequential per in-flight slot; allow a second per round.
 function setupTimeoutMs(s: ThroughputSettings): number {
-  const calls = s.tenants + destinationCount({ tenants: s.tenants, destinationsPerTenant: s.destinationsPerTenant });
+  const calls = tenantCount(s.profiles) + destinationCount(s.profiles);
   return Math.max(60_000, Math.ceil(calls / s.provisionConcurrency) * 1000);
+}
+
+// The k6 scenario of a profile: "throughput" for the unnamed one, else its name.
+export function scenarioName(profile: { name: string }): string {
+  return profile.name === "" ? "throughput" : profile.name;
 }
 
 export function throughputOptions(s: ThroughputSettings): ThroughputOptions {
   return {
-    scenarios: { throughput: scenarioForLoad(s.load) },
+    scenarios: Object.fromEntries(s.profiles.map((p) => [scenarioName(p), scenarioForLoad(p.load)])),
     thresholds: throughputThresholds(s),
     setupTimeout: formatDuration(setupTimeoutMs(s)),
     summaryTrendStats: ["avg", "min", "med", "p(90)", "p(95)", "p(99)", "max"],

@@ -83,7 +83,7 @@ function throughputSection(r: VerifyReport, charts: ChartSet): string {
       ["", "events", "seconds", "per second", "peak second"],
       [rateRow("published (accepted)", r.throughput.published), rateRow("delivered (first)", r.throughput.delivered)],
     ),
-    charts.chart(timelineChart("chart-timeline", r.timeline, r.run.shape.destinationsPerTenant), "no events"),
+    charts.chart(timelineChart("chart-timeline", r.timeline, r.run.profiles[0].destinationsPerTenant), "no events"),
   );
 }
 
@@ -278,9 +278,14 @@ function settingsSection(r: VerifyReport): string {
     "Settings",
     keyValues([
       ["TEST_ID", r.testId],
-      ["tenants x destinations", `${run.shape.tenants} x ${run.shape.destinationsPerTenant}`],
-      ["topic", run.topic],
-      ["retry", run.retry],
+      ...run.profiles.flatMap((p): Array<[string, string | number | boolean]> => {
+        const of = p.name === "" ? "" : ` (${p.name})`;
+        return [
+          [`tenants x destinations${of}`, `${p.tenants} x ${p.destinationsPerTenant}`],
+          [`topic${of}`, p.topic],
+          [`retry${of}`, p.retry],
+        ];
+      }),
       ["Outpost", run.outpostUrl],
       ["started", isoTime(run.startedAtMs)],
       ["warm-up ends", isoTime(run.warmupEndsAtMs)],
@@ -304,6 +309,18 @@ function settingsSection(r: VerifyReport): string {
   );
 }
 
+// The run's shape and load in a line: each profile's, or the one of a run without profiles.
+function runShapeText(r: VerifyReport): string {
+  const s = r.run.settings;
+  return r.run.profiles
+    .map((p) => {
+      const of = (k: string): string | number | boolean | undefined => s[p.name === "" ? k : `${p.name}.${k}`];
+      const name = p.name === "" ? "" : `${p.name}: `;
+      return `${name}${p.tenants} tenant(s) x ${p.destinationsPerTenant} destination(s), ${of("PROFILE") ?? ""} profile at ${of("RATE") ?? "?"}/s for ${of("DURATION") ?? "?"}`;
+    })
+    .join("; ");
+}
+
 // A run whose record was lost has a verdict (VOID) and nothing to chart.
 function lostRunPage(r: LostRunReport, charts: ChartSet, assets: ChartAssets): string {
   const body = [
@@ -324,7 +341,7 @@ export function renderVerifyHtml(result: VerifyResult & WithResources, assets: C
   const r: VerifyReport & WithResources = absent.length === 0 ? result : withAbsentStagesEmpty(result);
   const body = [
     `<h1>outpost-loadtest verify: run ${esc(r.testId)}</h1>`,
-    `<p class="sub">${esc(`${r.run.shape.tenants} tenant(s) x ${r.run.shape.destinationsPerTenant} destination(s), ${r.run.settings.PROFILE ?? ""} profile at ${r.run.settings.RATE ?? "?"}/s for ${r.run.settings.DURATION ?? "?"}; started ${isoTime(r.run.startedAtMs)}`)}</p>`,
+    `<p class="sub">${esc(`${runShapeText(r)}; started ${isoTime(r.run.startedAtMs)}`)}</p>`,
     // A report saved before targets were recorded has no `against`.
     r.against === undefined ? "" : `<p class="sub">${esc(`Run made ${r.against}.`)}</p>`,
     verdictSection(r),

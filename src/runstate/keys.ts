@@ -2,10 +2,12 @@
 // one Redis Cluster slot (Lua scripts touch several keys at once).
 
 // generator_lag: the event's scheduled time to its iteration's start (k6).
-export type Stage = "generator_lag" | "publish" | "queue" | "delivery" | "e2e";
-export const STAGES: readonly Stage[] = ["generator_lag", "publish", "queue", "delivery", "e2e"];
-// Recorded by the publisher in the run-wide latency hash; the others per destination by the mock.
-export const RUN_WIDE_STAGES: readonly Stage[] = ["generator_lag", "publish"];
+// receiver: how long the mock held its answer after the first byte (its added
+// latency): after t3, so inside neither delivery nor e2e.
+export type Stage = "generator_lag" | "publish" | "queue" | "delivery" | "e2e" | "receiver";
+export const STAGES: readonly Stage[] = ["generator_lag", "publish", "queue", "delivery", "e2e", "receiver"];
+// Recorded by the publisher in its profile's latency hash; the others per destination by the mock.
+export const PUBLISHER_STAGES: readonly Stage[] = ["generator_lag", "publish"];
 
 export interface RunKeys {
   // JSON run record (RunRecord), written once by setup (SET NX).
@@ -19,9 +21,9 @@ export interface RunKeys {
   rejected(tenant: number): string;
   // BITFIELD u32 per tenant at #local: publish-ack time in ms since startedAtMs, +1 (0 = unknown yet).
   publishedAt(tenant: number): string;
-  // Hash of publish counters: accepted, duplicate, rejected:<status>, error:<kind>,
-  // routing_unexpected, routing_unreadable.
-  publish: string;
+  // Hash of publish counters per profile (by index): accepted, duplicate,
+  // rejected:<status>, error:<kind>, routing_unexpected, routing_unreadable, t0_unscheduled.
+  publish(profile: number): string;
   // Bitmap per destination, bit = local index: accepted, but Outpost's publish
   // answer did not list this destination (disabled, deleted...): not routed.
   notRouted(destination: number): string;
@@ -39,14 +41,21 @@ export interface RunKeys {
   attemptAt(destination: number): string;
   // Hash of per-destination counters: attempts, first, duplicate, fault:<kind>, sig:<ok|bad|missing|unchecked>.
   destination(destination: number): string;
-  // Latency histograms, all stages in one hash (see histogram.ts): run-wide
-  // for publish, per destination for queue, delivery and e2e.
-  latency(destination?: number): string;
+  // Latency histograms, all stages in one hash (see histogram.ts): per
+  // destination for queue, delivery, e2e and receiver.
+  latency(destination: number): string;
+  // The same per profile for generator_lag and publish.
+  publishLatency(profile: number): string;
   // Latency over time, one hash per time window of event starts (latency-windows.ts):
-  // "<stage>:<coarse bucket>" -> count, all stages and destinations together (histogram.ts).
+  // "<stage>:<coarse bucket>" -> count, all stages, profiles and destinations together (histogram.ts).
   latencyWindow(window: number): string;
-  // Hash second-since-epoch -> count. "publish" for accepts, "d<N>" for first deliveries.
-  timeline(series: string): string;
+  // Hash second-since-epoch -> count: accepted publishes of a profile.
+  publishTimeline(profile: number): string;
+  // Hash second-since-epoch -> count: first deliveries at a destination.
+  deliveryTimeline(destination: number): string;
+  // Hash profile index -> receiver behaviour (JSON) set at run time through the
+  // mock's control endpoint, in place of the record's.
+  receivers: string;
   // Hash of run-wide anomalies: unknown:<reason>.
   anomalies: string;
   // Scratch keys for the ledger computation (deleted by the same script).
@@ -61,7 +70,7 @@ export function runKeys(testId: string): RunKeys {
     accepted: (t) => `${p}acc:${t}`,
     rejected: (t) => `${p}rej:${t}`,
     publishedAt: (t) => `${p}t2:${t}`,
-    publish: `${p}pub`,
+    publish: (profile) => `${p}pub:${profile}`,
     notRouted: (d) => `${p}nrt:${d}`,
     routing: `${p}routing`,
     receipts: (d) => `${p}rcv:${d}`,
@@ -69,9 +78,12 @@ export function runKeys(testId: string): RunKeys {
     faultCount: (d) => `${p}fltn:${d}`,
     attemptAt: (d) => `${p}ta:${d}`,
     destination: (d) => `${p}dst:${d}`,
-    latency: (d) => (d === undefined ? `${p}lat` : `${p}lat:${d}`),
+    latency: (d) => `${p}lat:${d}`,
+    publishLatency: (profile) => `${p}lat:p${profile}`,
     latencyWindow: (w) => `${p}latw:${w}`,
-    timeline: (series) => `${p}tl:${series}`,
+    publishTimeline: (profile) => `${p}tl:publish:${profile}`,
+    deliveryTimeline: (d) => `${p}tl:d${d}`,
+    receivers: `${p}receivers`,
     anomalies: `${p}anomalies`,
     scratch: (name) => `${p}tmp:${name}`,
   };

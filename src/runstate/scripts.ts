@@ -18,8 +18,8 @@ export interface Script {
   source: string;
 }
 
-// KEYS: acc:t, rej:t, t2:t, pub, lat (run-wide), tl:publish, routing, latw:<window>, then
-//       (ta:d, lat:d, nrt:d) per destination of t.
+// KEYS: acc:t, rej:t, t2:t, pub:p, lat:p<p>, tl:publish:p, routing, latw:<window> (p: the event's
+//       profile), then (ta:d, lat:d, nrt:d) per destination of t.
 // ARGV: ttl, local, t2 (ms since startedAt), publish latency µs, epoch second, record latency (1|0),
 //       routed flags (one 1|0 per destination of t, in order: did Outpost's answer list it), t2 epoch ms,
 //       index of t's first destination, generator lag µs ('' when t0 is not the scheduled time),
@@ -68,7 +68,7 @@ return 1
 `,
 };
 
-// KEYS: rej:t, pub.  ARGV: ttl, local, reason (e.g. "rejected:500", "error:timeout", "duplicate").
+// KEYS: rej:t, pub:p.  ARGV: ttl, local, reason (e.g. "rejected:500", "error:timeout", "duplicate").
 export const PUBLISH_NOT_ACCEPTED: Script = {
   name: "publish_not_accepted",
   source: `${PRELUDE}
@@ -85,7 +85,8 @@ return 1
 // KEYS: rcv:d, dst:d, lat:d, tl:d<d>, t2:t, ta:d, latw:<window>.
 // ARGV: ttl, local, delivery µs ('' none), end-to-end µs ('' none), epoch second,
 //       attempt start ms since startedAt (-1 none), record latency (1|0), signature status,
-//       latency window of the event's t0 (-1 none).
+//       latency window of the event's t0 (-1 none), receiver hold µs (the latency the mock adds
+//       before answering).
 // Returns 1 for the first delivery of this event to this destination, 0 for a duplicate.
 export const RECEIPT: Script = {
   name: "receipt",
@@ -103,6 +104,7 @@ if ARGV[7] == '1' then
   local w = tonumber(ARGV[9])
   if ARGV[3] ~= '' then record_difference(KEYS[3], 'delivery', tonumber(ARGV[3]), KEYS[7], w) end
   if ARGV[4] ~= '' then record_difference(KEYS[3], 'e2e', tonumber(ARGV[4]), KEYS[7], w) end
+  record_hist(KEYS[3], 'receiver', tonumber(ARGV[10]), KEYS[7], w)
   local ta = tonumber(ARGV[6])
   if ta >= 0 then
     local t2 = redis.call('BITFIELD', KEYS[5], 'GET', 'u32', '#' .. loc)[1]
@@ -157,19 +159,24 @@ export const SNAPSHOT_SCRATCH = [
 // and the mock are still writing sees one consistent state: every counter and
 // bitmap of the run as of one instant, never a counter from before a write and
 // a bitmap from after it. It blocks Redis for its duration (bench/verify-ledger.ts).
-// KEYS: record, end, pub, anomalies, routing, the SNAPSHOT_SCRATCH keys in that order,
-//       then acc:t, rej:t per tenant, then rcv:d, flt:d, fltn:d, dst:d, nrt:d per destination.
-// ARGV: ttl, list cap, tenants, destinations per tenant, Outpost's attempts per event (0 = unknown).
+// KEYS: record, end, anomalies, routing, the SNAPSHOT_SCRATCH keys in that order,
+//       then pub:p per profile, then acc:t, rej:t per tenant, then rcv:d, flt:d,
+//       fltn:d, dst:d, nrt:d per destination (run-wide order).
+// ARGV: ttl, list cap, profile count, then per profile: tenants, destinations per
+//       tenant, Outpost's attempts per event (0 = unknown).
 // Returns JSON (cjson) read by name in RunStateStore.snapshot: see RunSnapshot.
 export const RUN_SNAPSHOT: Script = {
   name: "run_snapshot",
   source: `${PRELUDE}
-local cap, tenants, per, max_attempts = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local record, run_end, pub, anomalies, routing = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local all_ones, delivered, not_received, undelivered = KEYS[6], KEYS[7], KEYS[8], KEYS[9]
-local fault_pending, fault_exhausted, not_faulted = KEYS[10], KEYS[11], KEYS[12]
-local not_routed, routed = KEYS[13], KEYS[14]
-local first_tenant_key = 15
+local cap, profiles = tonumber(ARGV[2]), tonumber(ARGV[3])
+local record, run_end, anomalies, routing = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local all_ones, delivered, not_received, undelivered = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local fault_pending, fault_exhausted, not_faulted = KEYS[9], KEYS[10], KEYS[11]
+local not_routed, routed = KEYS[12], KEYS[13]
+local first_pub_key = 14
+local tenants = 0
+for p = 0, profiles - 1 do tenants = tenants + tonumber(ARGV[4 + 3 * p]) end
+local first_tenant_key = first_pub_key + profiles
 local first_destination_key = first_tenant_key + 2 * tenants
 
 local function hash(k)
@@ -194,7 +201,7 @@ local function pttl(k)
   if t == -2 then return nil end
   return t
 end
--- The shortest remaining TTL of the keys throughput writes (pub, acc:*, rej:*):
+-- The shortest remaining TTL of the keys throughput writes (pub:*, acc:*, rej:*):
 -- every key gets its TTL when created, so that is the oldest of them.
 local oldest_publish_key_pttl = nil
 local function consider(k)
@@ -203,91 +210,100 @@ local function consider(k)
     oldest_publish_key_pttl = left
   end
 end
-consider(pub)
+local out_publish = {}
+for p = 0, profiles - 1 do
+  consider(KEYS[first_pub_key + p])
+  out_publish[p + 1] = hash(KEYS[first_pub_key + p])
+end
 
 local out_tenants, out_destinations = {}, {}
-for t = 0, tenants - 1 do
-  local acc = KEYS[first_tenant_key + 2 * t]
-  local rej = KEYS[first_tenant_key + 2 * t + 1]
-  consider(acc)
-  consider(rej)
-  out_tenants[t + 1] = {accepted = redis.call('BITCOUNT', acc), rejected = redis.call('BITCOUNT', rej)}
-  for j = 0, per - 1 do
-    local d = t * per + j
-    local base = first_destination_key + 5 * d
-    local rcv, flt, fltn, dst, nrt = KEYS[base], KEYS[base + 1], KEYS[base + 2], KEYS[base + 3], KEYS[base + 4]
-    local row = {
-      destination = d,
-      counters = hash(dst),
-      received = redis.call('BITCOUNT', rcv),
-      faulted = redis.call('BITCOUNT', flt),
-      delivered = 0, unacknowledged = 0, not_routed = 0,
-      undelivered_no_fault = 0, fault_pending = 0, fault_exhausted = 0, split_done = 1,
-      undelivered_no_fault_list = {}, fault_pending_list = {}, fault_exhausted_list = {},
-    }
-    local len = math.max(redis.call('STRLEN', acc), redis.call('STRLEN', rej), redis.call('STRLEN', rcv),
-      redis.call('STRLEN', flt), redis.call('STRLEN', nrt))
-    if len > 0 then
-      -- BITOP NOT only covers its source's length, and AND treats bytes past a
-      -- shorter key as 0: "NOT x" is x XOR a string of ones as long as the longest bitmap.
-      redis.call('SET', all_ones, string.rep('\\255', len))
-      -- delivered: received AND accepted.
-      redis.call('BITOP', 'AND', delivered, rcv, acc)
-      row.delivered = redis.call('BITCOUNT', delivered)
-      -- unacknowledged: received AND rejected (Outpost delivered what it did not acknowledge).
-      redis.call('BITOP', 'AND', delivered, rcv, rej)
-      row.unacknowledged = redis.call('BITCOUNT', delivered)
-      -- not_routed: accepted, left out of Outpost's publish answer, AND NOT received
-      -- (nrt bits are only ever set on accepted events).
-      redis.call('BITOP', 'XOR', not_received, rcv, all_ones)
-      redis.call('BITOP', 'AND', not_routed, nrt, not_received)
-      row.not_routed = redis.call('BITCOUNT', not_routed)
-      -- undelivered: accepted AND NOT received AND routed (NOT not-routed).
-      redis.call('BITOP', 'XOR', routed, nrt, all_ones)
-      redis.call('BITOP', 'AND', undelivered, acc, not_received, routed)
-      -- fault_pending: undelivered AND faulted; those whose every attempt was
-      -- faulted move to fault_exhausted (Outpost gave up by design).
-      redis.call('BITOP', 'AND', fault_pending, undelivered, flt)
-      local faulted_undelivered = redis.call('BITCOUNT', fault_pending)
-      if max_attempts == 1 then
-        redis.call('BITOP', 'OR', fault_exhausted, fault_pending, fault_pending)
-        redis.call('DEL', fault_pending)
-        row.fault_exhausted = faulted_undelivered
-      elseif max_attempts > 1 and faulted_undelivered <= ${EXHAUSTED_SPLIT_LIMIT} then
-        local pos = 0
-        while true do
-          local p = redis.call('BITPOS', fault_pending, 1, pos, -1, 'BIT')
-          if p < 0 then break end
-          if redis.call('BITFIELD', fltn, 'GET', 'u4', '#' .. p)[1] >= max_attempts then
-            redis.call('SETBIT', fault_pending, p, 0)
-            redis.call('SETBIT', fault_exhausted, p, 1)
-            row.fault_exhausted = row.fault_exhausted + 1
+local t, d = 0, 0
+for pi = 0, profiles - 1 do
+  local profile_tenants, per, max_attempts = tonumber(ARGV[4 + 3 * pi]), tonumber(ARGV[5 + 3 * pi]), tonumber(ARGV[6 + 3 * pi])
+  for _ = 1, profile_tenants do
+    local acc = KEYS[first_tenant_key + 2 * t]
+    local rej = KEYS[first_tenant_key + 2 * t + 1]
+    consider(acc)
+    consider(rej)
+    out_tenants[t + 1] = {accepted = redis.call('BITCOUNT', acc), rejected = redis.call('BITCOUNT', rej)}
+    for _ = 1, per do
+      local base = first_destination_key + 5 * d
+      local rcv, flt, fltn, dst, nrt = KEYS[base], KEYS[base + 1], KEYS[base + 2], KEYS[base + 3], KEYS[base + 4]
+      local row = {
+        destination = d,
+        counters = hash(dst),
+        received = redis.call('BITCOUNT', rcv),
+        faulted = redis.call('BITCOUNT', flt),
+        delivered = 0, unacknowledged = 0, not_routed = 0,
+        undelivered_no_fault = 0, fault_pending = 0, fault_exhausted = 0, split_done = 1,
+        undelivered_no_fault_list = {}, fault_pending_list = {}, fault_exhausted_list = {},
+      }
+      local len = math.max(redis.call('STRLEN', acc), redis.call('STRLEN', rej), redis.call('STRLEN', rcv),
+        redis.call('STRLEN', flt), redis.call('STRLEN', nrt))
+      if len > 0 then
+        -- BITOP NOT only covers its source's length, and AND treats bytes past a
+        -- shorter key as 0: "NOT x" is x XOR a string of ones as long as the longest bitmap.
+        redis.call('SET', all_ones, string.rep('\\255', len))
+        -- delivered: received AND accepted.
+        redis.call('BITOP', 'AND', delivered, rcv, acc)
+        row.delivered = redis.call('BITCOUNT', delivered)
+        -- unacknowledged: received AND rejected (Outpost delivered what it did not acknowledge).
+        redis.call('BITOP', 'AND', delivered, rcv, rej)
+        row.unacknowledged = redis.call('BITCOUNT', delivered)
+        -- not_routed: accepted, left out of Outpost's publish answer, AND NOT received
+        -- (nrt bits are only ever set on accepted events).
+        redis.call('BITOP', 'XOR', not_received, rcv, all_ones)
+        redis.call('BITOP', 'AND', not_routed, nrt, not_received)
+        row.not_routed = redis.call('BITCOUNT', not_routed)
+        -- undelivered: accepted AND NOT received AND routed (NOT not-routed).
+        redis.call('BITOP', 'XOR', routed, nrt, all_ones)
+        redis.call('BITOP', 'AND', undelivered, acc, not_received, routed)
+        -- fault_pending: undelivered AND faulted; those whose every attempt was
+        -- faulted move to fault_exhausted (Outpost gave up by design).
+        redis.call('BITOP', 'AND', fault_pending, undelivered, flt)
+        local faulted_undelivered = redis.call('BITCOUNT', fault_pending)
+        if max_attempts == 1 then
+          redis.call('BITOP', 'OR', fault_exhausted, fault_pending, fault_pending)
+          redis.call('DEL', fault_pending)
+          row.fault_exhausted = faulted_undelivered
+        elseif max_attempts > 1 and faulted_undelivered <= ${EXHAUSTED_SPLIT_LIMIT} then
+          local pos = 0
+          while true do
+            local p = redis.call('BITPOS', fault_pending, 1, pos, -1, 'BIT')
+            if p < 0 then break end
+            if redis.call('BITFIELD', fltn, 'GET', 'u4', '#' .. p)[1] >= max_attempts then
+              redis.call('SETBIT', fault_pending, p, 0)
+              redis.call('SETBIT', fault_exhausted, p, 1)
+              row.fault_exhausted = row.fault_exhausted + 1
+            end
+            pos = p + 1
           end
-          pos = p + 1
+          row.fault_pending = faulted_undelivered - row.fault_exhausted
+        else
+          row.fault_pending = faulted_undelivered
+          if max_attempts > 1 then row.split_done = 0 end
         end
-        row.fault_pending = faulted_undelivered - row.fault_exhausted
-      else
-        row.fault_pending = faulted_undelivered
-        if max_attempts > 1 then row.split_done = 0 end
+        row.fault_pending_list = list(fault_pending)
+        row.fault_exhausted_list = list(fault_exhausted)
+        -- undelivered_no_fault: undelivered AND NOT faulted.
+        redis.call('BITOP', 'XOR', not_faulted, flt, all_ones)
+        redis.call('BITOP', 'AND', undelivered, undelivered, not_faulted)
+        row.undelivered_no_fault = redis.call('BITCOUNT', undelivered)
+        row.undelivered_no_fault_list = list(undelivered)
+        redis.call('DEL', all_ones, delivered, not_received, undelivered, fault_pending, fault_exhausted, not_faulted,
+          not_routed, routed)
       end
-      row.fault_pending_list = list(fault_pending)
-      row.fault_exhausted_list = list(fault_exhausted)
-      -- undelivered_no_fault: undelivered AND NOT faulted.
-      redis.call('BITOP', 'XOR', not_faulted, flt, all_ones)
-      redis.call('BITOP', 'AND', undelivered, undelivered, not_faulted)
-      row.undelivered_no_fault = redis.call('BITCOUNT', undelivered)
-      row.undelivered_no_fault_list = list(undelivered)
-      redis.call('DEL', all_ones, delivered, not_received, undelivered, fault_pending, fault_exhausted, not_faulted,
-        not_routed, routed)
+      out_destinations[d + 1] = row
+      d = d + 1
     end
-    out_destinations[d + 1] = row
+    t = t + 1
   end
 end
 return cjson.encode({
   record_pttl = pttl(record),
   oldest_publish_key_pttl = oldest_publish_key_pttl,
   run_end = hash(run_end),
-  publish = hash(pub),
+  publish = out_publish,
   anomalies = hash(anomalies),
   routing = hash(routing),
   tenants = out_tenants,
@@ -316,24 +332,31 @@ return 1
 // events seen. A receipt counts only once its publish ack is recorded (a
 // delivery can beat the ack to Redis, and a publish that timed out at k6 can
 // still be delivered), so "every expected delivery arrived" cannot come early.
-// KEYS: scratch, then acc:t per tenant, then (rcv:d, nrt:d) per destination.
-// ARGV: ttl, tenant count, destinations per tenant.
+// KEYS: scratch, then acc:t per tenant, then (rcv:d, nrt:d) per destination (run-wide order).
+// ARGV: ttl, profile count, then per profile: tenants, destinations per tenant.
 // Returns JSON {expected, delivered}.
 export const PROGRESS: Script = {
   name: "progress",
   source: `${PRELUDE}
-local scratch = KEYS[1]
-local tenants, per = tonumber(ARGV[2]), tonumber(ARGV[3])
+local scratch, profiles = KEYS[1], tonumber(ARGV[2])
+local tenants = 0
+for p = 0, profiles - 1 do tenants = tenants + tonumber(ARGV[3 + 2 * p]) end
 local expected, delivered = 0, 0
-for t = 0, tenants - 1 do
-  local acc = KEYS[2 + t]
-  for j = 0, per - 1 do
-    local at = 2 + tenants + 2 * (t * per + j)
-    -- expected: accepted and routed (nrt bits are only set on accepted events)
-    expected = expected + redis.call('BITCOUNT', acc) - redis.call('BITCOUNT', KEYS[at + 1])
-    -- first deliveries of accepted events: received AND accepted
-    redis.call('BITOP', 'AND', scratch, KEYS[at], acc)
-    delivered = delivered + redis.call('BITCOUNT', scratch)
+local t, d = 0, 0
+for p = 0, profiles - 1 do
+  local per = tonumber(ARGV[4 + 2 * p])
+  for _ = 1, tonumber(ARGV[3 + 2 * p]) do
+    local acc = KEYS[2 + t]
+    for _ = 1, per do
+      local at = 2 + tenants + 2 * d
+      -- expected: accepted and routed (nrt bits are only set on accepted events)
+      expected = expected + redis.call('BITCOUNT', acc) - redis.call('BITCOUNT', KEYS[at + 1])
+      -- first deliveries of accepted events: received AND accepted
+      redis.call('BITOP', 'AND', scratch, KEYS[at], acc)
+      delivered = delivered + redis.call('BITCOUNT', scratch)
+      d = d + 1
+    end
+    t = t + 1
   end
 end
 redis.call('DEL', scratch)

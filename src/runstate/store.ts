@@ -4,13 +4,16 @@ import {
   destinationCount,
   destinationIndexes,
   localIndexOfSeq,
+  type ProfileLayout,
+  profileOfDestination,
   seqOf,
+  tenantCount,
   tenantOfDestination,
   tenantOfSeq,
 } from "./identity";
-import { DEFAULT_RUN_TTL_SECONDS, RUN_WIDE_STAGES, type RunKeys, runKeys, type Stage, STAGES } from "./keys";
+import { DEFAULT_RUN_TTL_SECONDS, PUBLISHER_STAGES, type RunKeys, runKeys, type Stage, STAGES } from "./keys";
 import { windowOf } from "./latency-windows";
-import { parseRunRecord, type RunRecord } from "./record";
+import { parseRunRecord, type RunProfile, type RunRecord } from "./record";
 import {
   FAULT,
   PROGRESS,
@@ -49,6 +52,9 @@ export interface Receipt {
   // Iteration start carried as event metadata, when sent.
   t0Ms?: number;
   signature: SignatureStatus;
+  // The latency the mock adds before answering this attempt (its receiver
+  // behaviour); absent: none.
+  receiverHoldMs?: number;
 }
 
 // One destination as of the snapshot: the set arithmetic of RUN_SNAPSHOT and
@@ -94,7 +100,8 @@ export interface RunSnapshot {
   // the oldest of them; null when none exists.
   oldestPublishKeyPttlMs: number | null;
   runEnd: RunEnd;
-  publish: Record<string, number>;
+  // Publish counters per profile, in the record's order.
+  publish: Array<Record<string, number>>;
   anomalies: Record<string, number>;
   // first:<d>, last:<d>: epoch ms of the first and last publish ack that left destination d out.
   routing: Record<string, number>;
@@ -104,7 +111,7 @@ export interface RunSnapshot {
 }
 
 // What the publish path needs of a record: setup hands this (no secrets) to the VUs.
-export type RunTiming = Pick<RunRecord, "shape" | "startedAtMs" | "warmupEndsAtMs" | "latencyWindows">;
+export type RunTiming = Pick<RunRecord, "startedAtMs" | "warmupEndsAtMs" | "latencyWindows">;
 
 export function inWarmup(record: RunTiming, t0Ms: number): boolean {
   return t0Ms < record.warmupEndsAtMs;
@@ -163,7 +170,10 @@ function listField(o: Json, name: string): unknown[] {
 }
 
 function countsField(o: Json, name: string): Record<string, number> {
-  const v = o[name];
+  return countsOf(o[name]);
+}
+
+function countsOf(v: unknown): Record<string, number> {
   const out: Record<string, number> = {};
   if (v !== null && typeof v === "object" && !Array.isArray(v))
     for (const [f, n] of Object.entries(v as Json)) out[f] = Number(n);
@@ -221,12 +231,12 @@ export class RunStateStore {
   async keysWithoutRecord(): Promise<string[]> {
     const k = this.keys;
     const roles: Array<[string, string]> = [
-      ["publish counters", k.publish],
+      ["publish counters", k.publish(0)],
       ["run end", k.end],
       ["accepted bitmap of tenant 0", k.accepted(0)],
       ["rejected bitmap of tenant 0", k.rejected(0)],
-      ["publish latency", k.latency()],
-      ["publish timeline", k.timeline("publish")],
+      ["publish latency", k.publishLatency(0)],
+      ["publish timeline", k.publishTimeline(0)],
       ["receipts of destination 0", k.receipts(0)],
       ["counters of destination 0", k.destination(0)],
     ];
@@ -255,25 +265,25 @@ export class RunStateStore {
   }
 
   // Returns false when the sequence had already been accepted (harness anomaly).
-  async recordPublishAccepted(record: RunTiming, ev: PublishOutcome): Promise<boolean> {
-    const tenant = tenantOfSeq(record.shape, ev.seq);
+  async recordPublishAccepted(record: RunTiming, profile: ProfileLayout, ev: PublishOutcome): Promise<boolean> {
+    const tenant = tenantOfSeq(profile, ev.seq);
     const k = this.keys;
     const window = windowOf(record.latencyWindows, record.startedAtMs, ev.t0Ms);
     const keys = [
       k.accepted(tenant),
       k.rejected(tenant),
       k.publishedAt(tenant),
-      k.publish,
-      k.latency(),
-      k.timeline("publish"),
+      k.publish(profile.index),
+      k.publishLatency(profile.index),
+      k.publishTimeline(profile.index),
       k.routing,
       k.latencyWindow(Math.max(0, window)),
     ];
-    const destinations = destinationIndexes(record.shape, tenant);
+    const destinations = destinationIndexes(profile, tenant);
     for (const d of destinations) keys.push(k.attemptAt(d), k.latency(d), k.notRouted(d));
     const reply = await this.scripts.run(PUBLISH_ACCEPTED, keys, [
       this.ttlSeconds,
-      localIndexOfSeq(record.shape, ev.seq),
+      localIndexOfSeq(profile, ev.seq),
       Math.max(0, Math.round(ev.t2Ms - record.startedAtMs)),
       Math.round((ev.t2Ms - (ev.startedMs ?? ev.t0Ms)) * 1000),
       Math.floor(ev.t2Ms / 1000),
@@ -288,23 +298,31 @@ export class RunStateStore {
   }
 
   // reason: "duplicate" (Outpost said duplicate:true), "rejected:<status>", "error:<kind>".
-  async recordPublishNotAccepted(record: RunTiming, seq: number, reason: string): Promise<void> {
-    const tenant = tenantOfSeq(record.shape, seq);
+  async recordPublishNotAccepted(profile: ProfileLayout, seq: number, reason: string): Promise<void> {
+    const tenant = tenantOfSeq(profile, seq);
     await this.scripts.run(
       PUBLISH_NOT_ACCEPTED,
-      [this.keys.rejected(tenant), this.keys.publish],
-      [this.ttlSeconds, localIndexOfSeq(record.shape, seq), reason],
+      [this.keys.rejected(tenant), this.keys.publish(profile.index)],
+      [this.ttlSeconds, localIndexOfSeq(profile, seq), reason],
     );
   }
 
-  async countPublish(field: string, by = 1): Promise<void> {
-    await this.redis.command(["HINCRBY", this.keys.publish, field, by]);
-    await this.redis.command(["EXPIRE", this.keys.publish, this.ttlSeconds, "NX"]);
+  async countPublish(profile: number, field: string, by = 1): Promise<void> {
+    await this.redis.command(["HINCRBY", this.keys.publish(profile), field, by]);
+    await this.redis.command(["EXPIRE", this.keys.publish(profile), this.ttlSeconds, "NX"]);
+  }
+
+  // Publish counters of every profile, added up.
+  async publishCounters(profiles: ReadonlyArray<{ index: number }>): Promise<Record<string, number>> {
+    const total: Record<string, number> = {};
+    for (const p of profiles) addCounts(total, await this.counters(this.keys.publish(p.index)));
+    return total;
   }
 
   // Returns true for the first delivery of the event to the destination, false for a duplicate.
   async recordReceipt(record: RunRecord, r: Receipt): Promise<boolean> {
-    const tenant = tenantOfSeq(record.shape, r.seq);
+    const profile = profileAt(record, r.destination);
+    const tenant = tenantOfSeq(profile, r.seq);
     const k = this.keys;
     const d = r.destination;
     // Differences of two hosts' clocks can come out negative: the script counts those.
@@ -317,14 +335,14 @@ export class RunStateStore {
         k.receipts(d),
         k.destination(d),
         k.latency(d),
-        k.timeline(`d${d}`),
+        k.deliveryTimeline(d),
         k.publishedAt(tenant),
         k.attemptAt(d),
         k.latencyWindow(Math.max(0, window)),
       ],
       [
         this.ttlSeconds,
-        localIndexOfSeq(record.shape, r.seq),
+        localIndexOfSeq(profile, r.seq),
         r.taMs === undefined ? "" : us(r.t3Ms - r.taMs),
         r.t0Ms === undefined ? "" : us(r.t3Ms - r.t0Ms),
         Math.floor(r.t3Ms / 1000),
@@ -332,6 +350,7 @@ export class RunStateStore {
         sample ? 1 : 0,
         r.signature,
         window,
+        us(r.receiverHoldMs ?? 0),
       ],
     );
     return asNumber(reply) === 1;
@@ -347,7 +366,7 @@ export class RunStateStore {
     await this.scripts.run(
       FAULT,
       [this.keys.faulted(destination), this.keys.destination(destination), this.keys.faultCount(destination)],
-      [this.ttlSeconds, localIndexOfSeq(record.shape, seq), kind, signature],
+      [this.ttlSeconds, localIndexOfSeq(profileAt(record, destination), seq), kind, signature],
     );
   }
 
@@ -359,15 +378,13 @@ export class RunStateStore {
 
   async progress(record: RunRecord): Promise<{ expected: number; delivered: number }> {
     const keys = [this.keys.scratch("progress_acked_receipts")];
-    for (let t = 0; t < record.shape.tenants; t++) keys.push(this.keys.accepted(t));
-    for (let d = 0; d < destinationCount(record.shape); d++) keys.push(this.keys.receipts(d), this.keys.notRouted(d));
+    for (let t = 0; t < tenantCount(record.profiles); t++) keys.push(this.keys.accepted(t));
+    for (let d = 0; d < destinationCount(record.profiles); d++)
+      keys.push(this.keys.receipts(d), this.keys.notRouted(d));
+    const layout = record.profiles.flatMap((p) => [p.tenants, p.destinationsPerTenant]);
     const reply = parseScriptJson(
       PROGRESS.name,
-      await this.scripts.run(PROGRESS, keys, [
-        this.ttlSeconds,
-        record.shape.tenants,
-        record.shape.destinationsPerTenant,
-      ]),
+      await this.scripts.run(PROGRESS, keys, [this.ttlSeconds, record.profiles.length, ...layout]),
     );
     return {
       expected: numberField(PROGRESS.name, reply, "expected"),
@@ -375,32 +392,29 @@ export class RunStateStore {
     };
   }
 
-  // The whole ledger state of the run in one atomic script. maxAttempts:
-  // Outpost's attempts per event (1 when RETRY is off), or 0 when unknown; it
-  // separates retries still pending from retries used up.
-  async snapshot(record: RunRecord, listCap: number, maxAttempts: number): Promise<RunSnapshot> {
+  // The whole ledger state of the run in one atomic script. maxAttempts(p):
+  // Outpost's attempts per event of profile p (1 when its RETRY is off), or 0
+  // when unknown; it separates retries still pending from retries used up.
+  async snapshot(record: RunRecord, listCap: number, maxAttempts: (p: RunProfile) => number): Promise<RunSnapshot> {
     const k = this.keys;
-    const keys = [k.record, k.end, k.publish, k.anomalies, k.routing, ...SNAPSHOT_SCRATCH.map((n) => k.scratch(n))];
-    for (let t = 0; t < record.shape.tenants; t++) keys.push(k.accepted(t), k.rejected(t));
-    for (let d = 0; d < destinationCount(record.shape); d++)
+    const keys = [k.record, k.end, k.anomalies, k.routing, ...SNAPSHOT_SCRATCH.map((n) => k.scratch(n))];
+    for (const p of record.profiles) keys.push(k.publish(p.index));
+    for (let t = 0; t < tenantCount(record.profiles); t++) keys.push(k.accepted(t), k.rejected(t));
+    for (let d = 0; d < destinationCount(record.profiles); d++)
       keys.push(k.receipts(d), k.faulted(d), k.faultCount(d), k.destination(d), k.notRouted(d));
+    const layout = record.profiles.flatMap((p) => [p.tenants, p.destinationsPerTenant, maxAttempts(p)]);
     const name = RUN_SNAPSHOT.name;
     const reply = parseScriptJson(
       name,
-      await this.scripts.run(RUN_SNAPSHOT, keys, [
-        this.ttlSeconds,
-        listCap,
-        record.shape.tenants,
-        record.shape.destinationsPerTenant,
-        maxAttempts,
-      ]),
+      await this.scripts.run(RUN_SNAPSHOT, keys, [this.ttlSeconds, listCap, record.profiles.length, ...layout]),
     );
     const destinations = listField(reply, "destinations").map((raw): DestinationSnapshot => {
       const o = raw as Json;
       const destination = numberField(name, o, "destination");
-      const tenant = tenantOfDestination(record.shape, destination);
+      const profile = profileAt(record, destination);
+      const tenant = tenantOfDestination(profile, destination);
       const seqs = (field: string): number[] =>
-        listField(o, field).map((local) => seqOf(record.shape, tenant, Number(local)));
+        listField(o, field).map((local) => seqOf(profile, tenant, Number(local)));
       const n = (field: string): number => numberField(name, o, field);
       return {
         destination,
@@ -424,7 +438,7 @@ export class RunStateStore {
       recordPttlMs: optionalNumberField(name, reply, "record_pttl"),
       oldestPublishKeyPttlMs: optionalNumberField(name, reply, "oldest_publish_key_pttl"),
       runEnd: runEndOf(ends),
-      publish: countsField(reply, "publish"),
+      publish: listField(reply, "publish").map(countsOf),
       anomalies: countsField(reply, "anomalies"),
       routing: countsField(reply, "routing"),
       tenants: listField(reply, "tenants").map((raw) => ({
@@ -442,23 +456,28 @@ export class RunStateStore {
     return out;
   }
 
-  private async latencyFields(destination?: number): Promise<Record<string, string>> {
-    return hashFields(await this.redis.command(["HGETALL", this.keys.latency(destination)]));
+  private async hashOf(key: string): Promise<Record<string, string>> {
+    return hashFields(await this.redis.command(["HGETALL", key]));
   }
 
-  async histogram(stage: Stage, destination?: number): Promise<Histogram> {
-    return histogramFromHash(await this.latencyFields(destination), stage);
+  // One stage of one destination (queue, delivery, e2e, receiver).
+  async histogram(stage: Stage, destination: number): Promise<Histogram> {
+    return histogramFromHash(await this.hashOf(this.keys.latency(destination)), stage);
   }
 
-  // Every stage merged across destinations (publish has only the run-wide
-  // hash). One destination's stages share a hash, so each is read once.
-  async stageHistograms(record: RunRecord): Promise<Record<Stage, Histogram>> {
-    const runWide = await this.latencyFields();
-    const perDestination = await Promise.all(record.destinations.map((d) => this.latencyFields(d.index)));
+  // Every stage of one profile: the publisher's stages from its hash, the
+  // others merged across its destinations. One destination's stages share a
+  // hash, so each is read once.
+  async stageHistograms(profile: RunProfile): Promise<Record<Stage, Histogram>> {
+    const publisher = await this.hashOf(this.keys.publishLatency(profile.index));
+    const count = profile.tenants * profile.destinationsPerTenant;
+    const perDestination = await Promise.all(
+      Array.from({ length: count }, (_, j) => this.hashOf(this.keys.latency(profile.firstDestination + j))),
+    );
     const out = {} as Record<Stage, Histogram>;
     for (const stage of STAGES) {
-      out[stage] = RUN_WIDE_STAGES.includes(stage)
-        ? histogramFromHash(runWide, stage)
+      out[stage] = PUBLISHER_STAGES.includes(stage)
+        ? histogramFromHash(publisher, stage)
         : mergeHistograms(perDestination.map((f) => histogramFromHash(f, stage)));
     }
     return out;
@@ -477,11 +496,39 @@ export class RunStateStore {
     return out;
   }
 
-  // Sorted [epochSecond, count] pairs.
-  async timeline(series: string): Promise<Array<[number, number]>> {
-    const c = await this.counters(this.keys.timeline(series));
+  private async series(key: string): Promise<Array<[number, number]>> {
+    const c = await this.counters(key);
     return Object.entries(c)
       .map(([s, n]) => [Number(s), n] as [number, number])
       .sort((a, b) => a[0] - b[0]);
   }
+
+  // Sorted [epochSecond, count] pairs: accepted publishes of a profile.
+  publishTimeline(profile: number): Promise<Array<[number, number]>> {
+    return this.series(this.keys.publishTimeline(profile));
+  }
+
+  // Sorted [epochSecond, count] pairs: first deliveries at a destination.
+  deliveryTimeline(destination: number): Promise<Array<[number, number]>> {
+    return this.series(this.keys.deliveryTimeline(destination));
+  }
+
+  // Receiver behaviour set at run time per profile index (JSON as the control
+  // endpoint shows it), replacing the record's.
+  async receiverOverrides(): Promise<Map<number, string>> {
+    const h = await this.hashOf(this.keys.receivers);
+    return new Map(Object.entries(h).map(([profile, json]) => [Number(profile), json]));
+  }
+
+  async setReceiverOverride(profile: number, json: string): Promise<void> {
+    await this.redis.command(["HSET", this.keys.receivers, profile, json]);
+    await this.redis.command(["EXPIRE", this.keys.receivers, this.ttlSeconds, "NX"]);
+  }
+}
+
+// The profile of a run-wide destination index; throws for one the run does not have.
+export function profileAt(record: Pick<RunRecord, "profiles" | "testId">, destination: number): RunProfile {
+  const p = profileOfDestination(record.profiles, destination);
+  if (p === null) throw new Error(`run ${record.testId} has no destination ${destination}`);
+  return p;
 }

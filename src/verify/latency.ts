@@ -1,4 +1,4 @@
-import { type Histogram, RELATIVE_PRECISION, summarize } from "../runstate/histogram";
+import { type Histogram, mergeHistograms, RELATIVE_PRECISION, summarize } from "../runstate/histogram";
 import { STAGES, type Stage } from "../runstate/keys";
 import type { RunRecord } from "../runstate/record";
 import type { RunStateStore } from "../runstate/store";
@@ -53,11 +53,19 @@ export function stageLatencies(histograms: Record<Stage, Histogram>): StageLaten
   return out;
 }
 
-// The summaries and the histograms behind them, from one read of the latency hashes.
+// The summaries and the histograms behind them, from one read of the latency
+// hashes: over the whole run (the profiles' histograms added up) and per profile.
 export async function readStageLatencies(
   store: RunStateStore,
   record: RunRecord,
-): Promise<{ stages: StageLatencies; distribution: StageDistributions }> {
-  const histograms = await store.stageHistograms(record);
-  return { stages: stageLatencies(histograms), distribution: stageDistributions(histograms) };
+): Promise<{ stages: StageLatencies; distribution: StageDistributions; profiles: StageLatencies[] }> {
+  const perProfile: Array<Record<Stage, Histogram>> = [];
+  for (const p of record.profiles) perProfile.push(await store.stageHistograms(p));
+  const total = {} as Record<Stage, Histogram>;
+  for (const stage of STAGES) total[stage] = mergeHistograms(perProfile.map((h) => h[stage]));
+  return {
+    stages: stageLatencies(total),
+    distribution: stageDistributions(total),
+    profiles: perProfile.map(stageLatencies),
+  };
 }

@@ -1,11 +1,12 @@
 import { eventId, tenantOfDestination } from "../runstate/identity";
-import type { RunRecord } from "../runstate/record";
-import { addCounts, type DestinationSnapshot, type RunSnapshot } from "../runstate/store";
+import type { RunProfile, RunRecord } from "../runstate/record";
+import { addCounts, type DestinationSnapshot, profileAt, type RunSnapshot } from "../runstate/store";
 import type { RunPhase } from "./run-status";
 
 export interface LedgerOptions {
   listCap: number;
-  // Attempts Outpost makes per event for this run (1 with RETRY off; 0 = unknown).
+  // Attempts Outpost makes per event with retries on (OUTPOST_MAX_ATTEMPTS; 0 =
+  // unknown); a profile with RETRY off gets one.
   maxAttempts: number;
   // How far the run got, as of the snapshot: it decides whether an undelivered
   // event is missing or still in flight, and whether a receipt whose publish
@@ -17,6 +18,8 @@ export interface DestinationRow {
   destination: number;
   id: string;
   tenant: number;
+  // The traffic profile's index in the run record.
+  profile: number;
   accepted: number;
   delivered: number;
   // Accepted, never delivered, and not waiting for a retry (the run has ended).
@@ -58,9 +61,9 @@ export interface UndeliveredEvent {
   destination: number;
 }
 
-export interface Ledger {
-  destinations: DestinationRow[];
-  totals: Omit<DestinationRow, "destination" | "id" | "tenant" | "balanced">;
+// The ledger's figures over a set of destinations: the whole run, or one profile.
+export interface LedgerSummary {
+  totals: Omit<DestinationRow, "destination" | "id" | "tenant" | "profile" | "balanced">;
   // Delivered over the deliveries Outpost routed (accepted less not routed).
   deliveredRatio: number | null;
   notRouted: RoutingGap[];
@@ -69,13 +72,19 @@ export interface Ledger {
   missingAfterFaultIds: UndeliveredEvent[];
   inFlightIds: UndeliveredEvent[];
   listCap: number;
-  maxAttempts: number;
+  // Attempts per event Outpost makes (1 with RETRY off; 0 = unknown); null when
+  // the run's profiles differ in it.
+  maxAttempts: number | null;
   phase: RunPhase;
   // Destinations with more undelivered faulted events than the script splits one
   // by one: their in-flight count may include used-up retries.
   exhaustedSplitSkipped: number[];
   // Non-empty means the ledger cannot be trusted: the run is void.
   voidReasons: string[];
+}
+
+export interface Ledger extends LedgerSummary {
+  destinations: DestinationRow[];
 }
 
 function prefixed(counters: Record<string, number>, prefix: string): Record<string, number> {
@@ -106,7 +115,8 @@ function row(
 ): { row: DestinationRow; voidReasons: string[] } {
   const c = s.counters;
   const d = s.destination;
-  const tenant = tenantOfDestination(record.shape, d);
+  const profile = profileAt(record, d);
+  const tenant = tenantOfDestination(profile, d);
   const faults = prefixed(c, "fault:");
   const signatures = prefixed(c, "sig:");
   const running = opts.phase === "in_progress";
@@ -116,6 +126,7 @@ function row(
     destination: d,
     id: record.destinations.find((x) => x.index === d)?.id ?? String(d),
     tenant,
+    profile: profile.index,
     accepted: snap.tenants[tenant]?.accepted ?? 0,
     delivered: s.delivered,
     missing: (running ? 0 : s.undeliveredNoFault) + s.faultExhausted,
@@ -154,13 +165,16 @@ function row(
 
 function listEvents(
   record: RunRecord,
-  snap: RunSnapshot,
+  destinations: DestinationSnapshot[],
   pick: (s: DestinationSnapshot) => number[],
   cap: number,
 ): UndeliveredEvent[] {
-  const all = snap.destinations.flatMap((s) => pick(s).map((seq) => ({ seq, destination: s.destination })));
+  const all = destinations.flatMap((s) => pick(s).map((seq) => ({ seq, destination: s.destination })));
   all.sort((a, b) => a.seq - b.seq || a.destination - b.destination);
-  return all.slice(0, cap).map((e) => ({ eventId: eventId(record.testId, e.seq), destination: e.destination }));
+  return all.slice(0, cap).map((e) => ({
+    eventId: eventId(record.testId, profileAt(record, e.destination), e.seq),
+    destination: e.destination,
+  }));
 }
 
 const TOTAL_FIELDS = [
@@ -178,52 +192,64 @@ const TOTAL_FIELDS = [
   "faultedEvents",
 ] as const;
 
-// Pure: the exact ledger of one snapshot, cross-checked against counters kept
-// independently of the bitmaps. Any inconsistency makes the run void rather
-// than quietly reporting a smaller denominator.
-export function buildLedger(record: RunRecord, snap: RunSnapshot, opts: LedgerOptions): Ledger {
-  const rows: DestinationRow[] = [];
-  const voidReasons: string[] = [];
-  for (const s of snap.destinations) {
-    const r = row(record, snap, s, opts);
-    rows.push(r.row);
-    voidReasons.push(...r.voidReasons);
-  }
+// Whatever voids the whole run, whichever profile is looked at.
+function runWideReasons(record: RunRecord, snap: RunSnapshot, rows: number): string[] {
+  const why: string[] = [];
+  const { recordPttlMs: recordLeft, oldestPublishKeyPttlMs: oldestLeft } = snap;
+  if (recordLeft !== null && recordLeft >= 0 && oldestLeft !== null && recordLeft - oldestLeft > RECORD_AGE_SLACK_MS)
+    why.push(
+      `${RUN_STATE_LOST}: the run record is ${((recordLeft - oldestLeft) / 1000).toFixed(1)} s younger than the run's oldest keys, so it was written again after the original was lost (Redis restarted without persistence, or evicted it)`,
+    );
+  if (rows !== record.destinations.length)
+    why.push(`ledger covers ${rows} of ${record.destinations.length} destinations`);
+  // A receipt the mock could not place names no profile for sure.
+  for (const [reason, n] of Object.entries(snap.anomalies))
+    if (n > 0) why.push(`${n} receipt(s) the mock could not place (${reason})`);
+  return why;
+}
+
+// A profile's publish counters against its accepted bitmaps.
+function publishReasons(record: RunRecord, snap: RunSnapshot, p: RunProfile): string[] {
+  const why: string[] = [];
+  const at = record.profiles.length > 1 ? `profile ${p.name}: ` : "";
+  const publish = snap.publish[p.index] ?? {};
+  const acceptedBits = sum(snap.tenants.slice(p.firstTenant, p.firstTenant + p.tenants).map((t) => t.accepted));
+  const acceptedCounter = publish.accepted ?? 0;
+  if (acceptedCounter !== acceptedBits)
+    why.push(`${at}${LOST}: publish counter accepted=${acceptedCounter} != ${acceptedBits} accepted bits`);
+  if ((publish.accepted_again ?? 0) > 0)
+    why.push(`${at}${publish.accepted_again} sequence number(s) were accepted twice (event ids reused within the run)`);
+  if ((publish.routing_unexpected ?? 0) > 0)
+    why.push(
+      `${at}${publish.routing_unexpected} publish answer(s) listed destinations this run did not create for the event's tenant`,
+    );
+  if ((publish.routing_unreadable ?? 0) > 0)
+    why.push(`${at}${publish.routing_unreadable} publish answer(s) had no readable destination_ids`);
+  return why;
+}
+
+function attemptsOf(p: RunProfile, opts: LedgerOptions): number {
+  return p.retry ? opts.maxAttempts : 1;
+}
+
+// The figures of some destinations (their rows, snapshots and profiles).
+function summarise(
+  record: RunRecord,
+  snap: RunSnapshot,
+  part: { rows: DestinationRow[]; destinations: DestinationSnapshot[]; profiles: RunProfile[]; voidReasons: string[] },
+  opts: LedgerOptions,
+): LedgerSummary {
+  const { rows, destinations } = part;
   const totals = { faults: {}, signatures: {} } as Ledger["totals"];
   for (const k of TOTAL_FIELDS) totals[k] = sum(rows.map((r) => r[k]));
   for (const r of rows) {
     addCounts(totals.faults, r.faults);
     addCounts(totals.signatures, r.signatures);
   }
-
-  const { recordPttlMs: recordLeft, oldestPublishKeyPttlMs: oldestLeft } = snap;
-  if (recordLeft !== null && recordLeft >= 0 && oldestLeft !== null && recordLeft - oldestLeft > RECORD_AGE_SLACK_MS)
-    voidReasons.push(
-      `${RUN_STATE_LOST}: the run record is ${((recordLeft - oldestLeft) / 1000).toFixed(1)} s younger than the run's oldest keys, so it was written again after the original was lost (Redis restarted without persistence, or evicted it)`,
-    );
-  if (rows.length !== record.destinations.length)
-    voidReasons.push(`ledger covers ${rows.length} of ${record.destinations.length} destinations`);
-  const acceptedBits = sum(snap.tenants.map((t) => t.accepted));
-  const acceptedCounter = snap.publish.accepted ?? 0;
-  if (acceptedCounter !== acceptedBits)
-    voidReasons.push(`${LOST}: publish counter accepted=${acceptedCounter} != ${acceptedBits} accepted bits`);
-  if ((snap.publish.accepted_again ?? 0) > 0)
-    voidReasons.push(
-      `${snap.publish.accepted_again} sequence number(s) were accepted twice (event ids reused within the run)`,
-    );
-  if ((snap.publish.routing_unexpected ?? 0) > 0)
-    voidReasons.push(
-      `${snap.publish.routing_unexpected} publish answer(s) listed destinations this run did not create for the event's tenant`,
-    );
-  if ((snap.publish.routing_unreadable ?? 0) > 0)
-    voidReasons.push(`${snap.publish.routing_unreadable} publish answer(s) had no readable destination_ids`);
-  for (const [reason, n] of Object.entries(snap.anomalies))
-    if (n > 0) voidReasons.push(`${n} receipt(s) the mock could not place (${reason})`);
-
+  const attempts = new Set(part.profiles.map((p) => attemptsOf(p, opts)));
   const running = opts.phase === "in_progress";
   const routedTotal = totals.accepted - totals.notRouted;
   return {
-    destinations: rows,
     totals,
     deliveredRatio: routedTotal === 0 ? null : totals.delivered / routedTotal,
     notRouted: rows
@@ -235,18 +261,64 @@ export function buildLedger(record: RunRecord, snap: RunSnapshot, opts: LedgerOp
         firstMs: snap.routing[`first:${r.destination}`] ?? null,
         lastMs: snap.routing[`last:${r.destination}`] ?? null,
       })),
-    missingIds: running ? [] : listEvents(record, snap, (s) => s.undeliveredNoFaultSeqs, opts.listCap),
-    missingAfterFaultIds: listEvents(record, snap, (s) => s.faultExhaustedSeqs, opts.listCap),
+    missingIds: running ? [] : listEvents(record, destinations, (s) => s.undeliveredNoFaultSeqs, opts.listCap),
+    missingAfterFaultIds: listEvents(record, destinations, (s) => s.faultExhaustedSeqs, opts.listCap),
     inFlightIds: listEvents(
       record,
-      snap,
+      destinations,
       (s) => (running ? [...s.undeliveredNoFaultSeqs, ...s.faultPendingSeqs] : s.faultPendingSeqs),
       opts.listCap,
     ),
     listCap: opts.listCap,
-    maxAttempts: opts.maxAttempts,
+    maxAttempts: attempts.size === 1 ? [...attempts][0] : null,
     phase: opts.phase,
-    exhaustedSplitSkipped: snap.destinations.filter((s) => !s.exhaustedSplitDone).map((s) => s.destination),
-    voidReasons,
+    exhaustedSplitSkipped: destinations.filter((s) => !s.exhaustedSplitDone).map((s) => s.destination),
+    voidReasons: part.voidReasons,
   };
+}
+
+interface Part {
+  rows: DestinationRow[];
+  destinations: DestinationSnapshot[];
+  profiles: RunProfile[];
+  voidReasons: string[];
+}
+
+// One profile's rows and what voids them (its destinations, its publish counters).
+function profilePart(record: RunRecord, snap: RunSnapshot, p: RunProfile, opts: LedgerOptions): Part {
+  const destinations = snap.destinations.filter((s) => profileAt(record, s.destination).index === p.index);
+  const rows = destinations.map((s) => row(record, snap, s, opts));
+  return {
+    rows: rows.map((r) => r.row),
+    destinations,
+    profiles: [p],
+    voidReasons: [...rows.flatMap((r) => r.voidReasons), ...publishReasons(record, snap, p)],
+  };
+}
+
+// Pure: the exact ledger of one snapshot, cross-checked against counters kept
+// independently of the bitmaps. Any inconsistency makes the run void rather
+// than quietly reporting a smaller denominator.
+export function buildLedger(record: RunRecord, snap: RunSnapshot, opts: LedgerOptions): Ledger {
+  const parts = record.profiles.map((p) => profilePart(record, snap, p, opts));
+  const rows = parts.flatMap((p) => p.rows);
+  const all: Part = {
+    rows,
+    destinations: parts.flatMap((p) => p.destinations),
+    profiles: record.profiles,
+    voidReasons: [...parts.flatMap((p) => p.voidReasons), ...runWideReasons(record, snap, rows.length)],
+  };
+  return { destinations: rows, ...summarise(record, snap, all, opts) };
+}
+
+// The ledger of one profile: its destinations, and whatever voids them or the whole run.
+export function profileLedger(record: RunRecord, snap: RunSnapshot, p: RunProfile, opts: LedgerOptions): LedgerSummary {
+  const part = profilePart(record, snap, p, opts);
+  const rowCount = snap.destinations.length;
+  return summarise(
+    record,
+    snap,
+    { ...part, voidReasons: [...part.voidReasons, ...runWideReasons(record, snap, rowCount)] },
+    opts,
+  );
 }

@@ -2,6 +2,7 @@ import { ConfigError } from "../config/env";
 import { STAGES, type Stage } from "../runstate/keys";
 import { stageLatency } from "./latency";
 import { emptyHistogram } from "../runstate/histogram";
+import type { RunProfile } from "../runstate/record";
 import type { VerifyReport } from "./report";
 
 // The stages a report lacks: one saved by an older verify has no generator_lag.
@@ -43,6 +44,37 @@ export function parseVerifyReport(text: string, variable: string, path: string):
   if (typeof r.throughput !== "object" || r.throughput === null) bad("no throughput");
   if (typeof r.ledger?.totals !== "object") bad("no ledger.totals");
   if (typeof r.verdict !== "object" || r.verdict === null) bad("no verdict");
-  if (typeof r.run?.shape !== "object") bad("no run record");
-  return r as VerifyReport;
+  if (!Array.isArray(r.run?.profiles) && typeof (r.run as OlderRun | undefined)?.shape !== "object")
+    bad("no run record");
+  return withProfiles(r as VerifyReport);
+}
+
+// The run record as a verify before traffic profiles saved it: one shape, topic and retry.
+interface OlderRun {
+  shape: { tenants: number; destinationsPerTenant: number };
+  topic: string;
+  retry: boolean;
+}
+
+// A report saved before traffic profiles: its run as the one unnamed profile
+// it was, no per-profile section (it had none) and no budget.
+function withProfiles(r: VerifyReport): VerifyReport {
+  if (Array.isArray(r.run.profiles)) return r;
+  const older = r.run as unknown as OlderRun;
+  const profile: RunProfile = {
+    name: "",
+    index: 0,
+    firstTenant: 0,
+    firstDestination: 0,
+    tenants: older.shape.tenants,
+    destinationsPerTenant: older.shape.destinationsPerTenant,
+    topic: older.topic,
+    retry: older.retry,
+    payloadBytes: Number(r.run.settings.PAYLOAD_BYTES ?? 0),
+    peakRate: Number(r.run.settings.RATE ?? 0),
+    plannedEvents: r.run.plannedEvents,
+    plannedEndMs: r.run.plannedEndMs,
+    receiver: null,
+  };
+  return { ...r, run: { ...r.run, profiles: [profile], budget: null }, profiles: [] };
 }

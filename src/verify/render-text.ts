@@ -1,9 +1,13 @@
-import { EXHAUSTED_SPLIT_LIMIT } from "../runstate/scripts";
-import { type Stage, STAGES } from "../runstate/keys";
+import { budgetLine } from "../budget/concurrency-budget";
 import { formatDuration } from "../config/env";
+import type { FaultConfig } from "../receiver/faults";
+import { type Stage, STAGES } from "../runstate/keys";
+import type { RunProfile } from "../runstate/record";
+import { EXHAUSTED_SPLIT_LIMIT } from "../runstate/scripts";
+import type { StageLatencies } from "./latency";
 import type { DestinationRow, UndeliveredEvent } from "./ledger";
 import { renderLostRun } from "./lost-run";
-import { isLostRun, type VerifyReport, type VerifyResult } from "./report";
+import { isLostRun, type ProfileReport, type VerifyReport, type VerifyResult } from "./report";
 import type { Rate, TimelinePoint } from "./throughput";
 import { shortfall } from "./publish-counters";
 import { percentText } from "./verdict";
@@ -18,6 +22,7 @@ const NEGATIVE_MEANS: Record<Stage, string> = {
   queue: "Outpost started the attempt before k6 saw the publish ack (a real race, or Outpost's clock ahead of k6's)",
   delivery: "Outpost's clock is ahead of the mock's",
   e2e: "k6's clock is ahead of the mock's",
+  receiver: "never: the mock records the hold it applies",
 };
 const MAX_TIMELINE_ROWS = 30;
 
@@ -140,19 +145,142 @@ function scheduleNotes(r: VerifyReport): string[] {
   return notes;
 }
 
+function latencyTable(stages: StageLatencies): string[] {
+  return table(
+    ["stage", "count", "mean", "p50", "p90", "p95", "p99", "max", "below 0"],
+    STAGES.map((s) => {
+      const l = stages[s];
+      return [s, l.count, ms(l.meanMs), ms(l.p50Ms), ms(l.p90Ms), ms(l.p95Ms), ms(l.p99Ms), ms(l.maxMs), l.belowZero];
+    }),
+  );
+}
+
+function belowZeroNotes(stages: StageLatencies): string[] {
+  return STAGES.filter((s) => stages[s].belowZero > 0).map(
+    (s) =>
+      `  ${s}: ${stages[s].belowZero} of ${stages[s].count} samples came out negative and count as 0 ms: ${NEGATIVE_MEANS[s]}`,
+  );
+}
+
+// Where the receiver's latency shows, when a receiver held its answers.
+function receiverNote(stages: StageLatencies): string[] {
+  if ((stages.receiver.maxMs ?? 0) === 0) return [];
+  return [
+    "  receiver: how long the mock held its answer after the first byte (the receiver latency it applies); it comes after t3, so neither delivery (ta → t3) nor e2e (t0 → t3) contains it, but Outpost's delivery worker waits for it (the concurrency budget)",
+  ];
+}
+
+const percent = (x: number): string => `${(x * 100).toFixed(0)}%`;
+
+// A receiver behaviour in a few words.
+function receiverText(c: FaultConfig | Record<string, unknown> | null): string {
+  if (c === null) return "the mock's";
+  const parts = [`latency ${c.latency}`];
+  if (Number(c.errorRatio) > 0) parts.push(`errors ${percent(Number(c.errorRatio))} (${String(c.errorStatuses)})`);
+  if (Number(c.timeoutRatio) > 0) parts.push(`timeouts ${percent(Number(c.timeoutRatio))}`);
+  if (Number(c.resetRatio) > 0) parts.push(`resets ${percent(Number(c.resetRatio))}`);
+  return parts.join(", ");
+}
+
+function profileLabel(p: { name: string }): string {
+  return p.name === "" ? "(unnamed)" : p.name;
+}
+
+function budgetLines(r: VerifyReport): string[] {
+  const b = r.run.budget;
+  return [
+    `Concurrency budget (setup): ${b === null ? "not checked (OUTPOST_DELIVERY_CONCURRENCY was unset)" : budgetLine(b)}.`,
+  ];
+}
+
+function profileShape(p: RunProfile): string {
+  return `${p.tenants} tenant(s) x ${p.destinationsPerTenant} destination(s), topic ${p.topic}, retry ${p.retry ? "on" : "off"}`;
+}
+
+function runLine(r: VerifyReport): string {
+  const run = r.run;
+  const shape =
+    run.profiles.length === 1
+      ? profileShape(run.profiles[0])
+      : `${run.profiles.length} profiles (${run.profiles.map((p) => `${p.name}: ${profileShape(p)}`).join("; ")})`;
+  return `Run: ${shape}; started ${iso(run.startedAtMs)}, ended ${iso(r.runEnd.endedAtMs)}; latency excludes events started before ${iso(run.warmupEndsAtMs)} (warm-up).`;
+}
+
+const rate = (x: { perSecond: number } | null): string => (x === null ? "-" : x.perSecond.toFixed(1));
+
+// A run of several profiles: each one's verdict, ledger, throughput and latency.
+function profileSections(r: VerifyReport): string[] {
+  if (r.profiles.length < 2) return [];
+  const rows = r.profiles.map((p: ProfileReport, i) => {
+    const rp = r.run.profiles[i];
+    const t = p.ledger.totals;
+    return [
+      profileLabel(p),
+      p.verdict.headline,
+      `${rp.tenants} x ${rp.destinationsPerTenant}`,
+      receiverText(p.receiverChanged ?? rp.receiver),
+      t.accepted,
+      t.delivered,
+      t.missing,
+      t.inFlight,
+      t.notRouted,
+      p.ledger.deliveredRatio === null ? "-" : percentText(p.ledger.deliveredRatio),
+      rate(p.throughput.published),
+      rate(p.throughput.delivered),
+      p.budget === null ? "-" : p.budget.concurrency.toFixed(1),
+    ];
+  });
+  const lines = [
+    "",
+    "Profiles (each judged on its own figures; accepted = delivered + missing + in flight + not routed, over its destinations):",
+    ...table(
+      [
+        "profile",
+        "verdict",
+        "tenants x dest.",
+        "receiver",
+        "accepted",
+        "delivered",
+        "missing",
+        "in flight",
+        "not routed",
+        "delivered %",
+        "published/s",
+        "delivered/s",
+        "concurrency",
+      ],
+      rows,
+    ),
+  ];
+  for (const p of r.profiles) {
+    if (p.receiverChanged !== null)
+      lines.push(`  ${profileLabel(p)}: receiver changed during the run to ${receiverText(p.receiverChanged)}`);
+    if (!p.verdict.pass) lines.push(`  ${profileLabel(p)}: ${p.verdict.reasons.join("; ")}`);
+  }
+  for (const p of r.profiles)
+    lines.push(
+      "",
+      `Latency per stage, profile ${profileLabel(p)}, ms:`,
+      ...latencyTable(p.latency),
+      ...belowZeroNotes(p.latency),
+    );
+  return lines;
+}
+
 export function renderText(result: VerifyResult): string {
   if (isLostRun(result)) return renderLostRun(result);
   const r = result;
   const v = r.verdict;
   const t = r.ledger.totals;
-  const run = r.run;
+  const maxAttempts = r.ledger.maxAttempts;
   const lines: string[] = [
     `VERDICT: ${v.headline}`,
     `outpost-loadtest verify: run ${r.testId}`,
     `Run made ${r.against}.`,
     ...v.checks.map((c) => `  ${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`),
     "",
-    `Run: ${run.shape.tenants} tenant(s) x ${run.shape.destinationsPerTenant} destination(s), topic ${run.topic}, retry ${run.retry ? "on" : "off"}; started ${iso(run.startedAtMs)}, ended ${iso(r.runEnd.endedAtMs)}; latency excludes events started before ${iso(run.warmupEndsAtMs)} (warm-up).`,
+    runLine(r),
+    ...budgetLines(r),
     waitLine(r),
     "",
     `Publish: ${publishedOfPlanned(r)}accepted ${r.publish.accepted}, duplicate ${r.publish.duplicate}, rejected (status) ${counts(r.publish.rejected)}, errors ${counts(r.publish.errors)}${Object.keys(r.publish.other).length ? `, other ${counts(r.publish.other)}` : ""}.`,
@@ -161,12 +289,12 @@ export function renderText(result: VerifyResult): string {
     `  total: accepted ${t.accepted} = delivered ${t.delivered} + missing ${t.missing} + in flight ${t.inFlight} + not routed ${t.notRouted}; duplicates ${t.duplicates}, unknown ${t.unknown}, delivered without publish ack ${t.deliveredUnacknowledged}${t.deliveredPublishUnrecorded > 0 ? `, delivered before their publish outcome was recorded ${t.deliveredPublishUnrecorded} (${r.ledger.phase === "in_progress" ? "the run is in progress" : "publishes interrupted"})` : ""}, attempts ${t.attempts}`,
     ...eventList("Missing (never delivered, no injected fault)", t.missing - t.missingAfterFault, r.ledger.missingIds),
     ...eventList(
-      `Missing after an injected fault on every attempt (${r.ledger.maxAttempts === 1 ? "RETRY=false: Outpost makes one attempt" : `all ${r.ledger.maxAttempts} attempts, OUTPOST_MAX_ATTEMPTS`}), so Outpost gave up by design`,
+      `Missing after an injected fault on every attempt (${maxAttempts === null ? "one attempt with RETRY=false, all OUTPOST_MAX_ATTEMPTS with RETRY=true" : maxAttempts === 1 ? "RETRY=false: Outpost makes one attempt" : `all ${maxAttempts} attempts, OUTPOST_MAX_ATTEMPTS`}), so Outpost gave up by design`,
       t.missingAfterFault,
       r.ledger.missingAfterFaultIds,
     ),
     ...eventList(
-      r.ledger.maxAttempts === 0
+      maxAttempts === 0
         ? "In flight at cutoff (an injected fault, not delivered yet; OUTPOST_MAX_ATTEMPTS=0, so these may include used-up retries)"
         : "In flight at cutoff (an injected fault, not delivered yet, Outpost has attempts left)",
       t.inFlight,
@@ -181,23 +309,16 @@ export function renderText(result: VerifyResult): string {
     `Signatures (attempts): ${counts(t.signatures)}.`,
     "",
     `Latency per stage, ms (${r.latency.precision.statement}):`,
-    ...table(
-      ["stage", "count", "mean", "p50", "p90", "p95", "p99", "max", "below 0"],
-      STAGES.map((s) => {
-        const l = r.latency.stages[s];
-        return [s, l.count, ms(l.meanMs), ms(l.p50Ms), ms(l.p90Ms), ms(l.p95Ms), ms(l.p99Ms), ms(l.maxMs), l.belowZero];
-      }),
-    ),
-    ...STAGES.filter((s) => r.latency.stages[s].belowZero > 0).map(
-      (s) =>
-        `  ${s}: ${r.latency.stages[s].belowZero} of ${r.latency.stages[s].count} samples came out negative and count as 0 ms: ${NEGATIVE_MEANS[s]}`,
-    ),
+    ...latencyTable(r.latency.stages),
+    ...belowZeroNotes(r.latency.stages),
+    ...receiverNote(r.latency.stages),
     ...scheduleNotes(r),
     "",
     "Throughput (whole epoch seconds from first to last event):",
     rateLine("published (accepted)", r.throughput.published),
     rateLine("delivered (first deliveries)", r.throughput.delivered),
     ...timelineRows(r.timeline),
+    ...profileSections(r),
   ];
   return `${lines.join("\n")}\n`;
 }

@@ -1,3 +1,4 @@
+import type { ProfileConcurrency } from "../budget/concurrency-budget";
 import { redactUrl } from "../config/env";
 import type { VerifySettings } from "../config/verify-settings";
 import { targetText } from "../outpost/target";
@@ -6,12 +7,32 @@ import type { RunEnd } from "../runstate/store";
 import { LATENCY_PRECISION, type StageLatencies } from "./latency";
 import type { StageDistributions } from "./latency-distribution";
 import type { LatencyOverTime } from "./latency-over-time";
-import type { Ledger } from "./ledger";
+import type { Ledger, LedgerSummary } from "./ledger";
 import type { LostRunReport } from "./lost-run";
 import type { PublishCounters } from "./publish-counters";
 import type { Throughput, TimelinePoint } from "./throughput";
 import { judge, type Outcome, type Verdict } from "./verdict";
 import type { WaitResult } from "./wait-for-deliveries";
+
+// What one traffic profile's figures are: its own publish counters, ledger,
+// latency per stage and throughput, judged by the same checks as the run.
+export interface ProfileParts {
+  publish: PublishCounters;
+  ledger: LedgerSummary;
+  latency: StageLatencies;
+  throughput: Throughput;
+  // Receiver behaviour set through the mock's control endpoint during the run
+  // (its JSON), in place of the record's; null when none was.
+  receiverChanged: Record<string, unknown> | null;
+}
+
+export interface ProfileReport extends ProfileParts {
+  // "" for the one profile of a run configured by the environment alone.
+  name: string;
+  // Its share of the concurrency budget, as setup computed it.
+  budget: ProfileConcurrency | null;
+  verdict: Verdict;
+}
 
 // Everything verify found, JSON-serialisable and free of secrets (the run
 // record goes through publicRunRecord, REDIS_URL through redactUrl).
@@ -47,6 +68,8 @@ export interface VerifyReport {
   };
   throughput: Throughput;
   timeline: TimelinePoint[];
+  // Per traffic profile, in the record's order (one entry for a one-profile run).
+  profiles: ProfileReport[];
   verdict: Verdict;
 }
 
@@ -68,10 +91,22 @@ export interface ReportParts {
   overTime: LatencyOverTime;
   timeline: TimelinePoint[];
   throughput: Throughput;
+  // In the record's order.
+  profiles: ProfileParts[];
 }
 
 export function buildReport(settings: VerifySettings, parts: ReportParts, nowMs: number): VerifyReport {
-  const verdict = judge(settings, parts);
+  const { record, runEnd } = parts;
+  const profiles = parts.profiles.map((p, i): ProfileReport => {
+    const rp = record.profiles[i];
+    return {
+      name: rp.name,
+      ...p,
+      budget: record.budget?.profiles[i] ?? null,
+      verdict: judge(settings, { record, runEnd, ledger: p.ledger, publish: p.publish, latency: p.latency }),
+    };
+  });
+  const verdict = judge(settings, { ...parts, profiles: profiles.length > 1 ? profiles : [] });
   return {
     testId: parts.record.testId,
     outcome: verdict.outcome,
@@ -101,6 +136,7 @@ export function buildReport(settings: VerifySettings, parts: ReportParts, nowMs:
     },
     throughput: parts.throughput,
     timeline: parts.timeline,
+    profiles,
     verdict,
   };
 }

@@ -68,8 +68,24 @@ export function throughputOf(timeline: TimelinePoint[]): Throughput {
   return { published: rate(timeline, (p) => p.published), delivered: rate(timeline, (p) => p.delivered) };
 }
 
-export async function readTimeline(store: RunStateStore, record: RunRecord): Promise<TimelinePoint[]> {
-  const deliveries: Series[] = [];
-  for (const d of record.destinations) deliveries.push(await store.timeline(`d${d.index}`));
-  return buildTimeline(await store.timeline("publish"), deliveries);
+// The run's timeline and throughput, and each profile's throughput.
+export async function readThroughput(
+  store: RunStateStore,
+  record: RunRecord,
+): Promise<{ timeline: TimelinePoint[]; throughput: Throughput; profiles: Throughput[] }> {
+  const published: Series[] = [];
+  const delivered: Series[][] = [];
+  for (const p of record.profiles) {
+    published.push(await store.publishTimeline(p.index));
+    const own: Series[] = [];
+    for (let j = 0; j < p.tenants * p.destinationsPerTenant; j++)
+      own.push(await store.deliveryTimeline(p.firstDestination + j));
+    delivered.push(own);
+  }
+  const timeline = buildTimeline(published.flat(), delivered.flat());
+  return {
+    timeline,
+    throughput: throughputOf(timeline),
+    profiles: published.map((series, i) => throughputOf(buildTimeline(series, delivered[i]))),
+  };
 }

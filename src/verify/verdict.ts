@@ -3,7 +3,7 @@ import type { LatencyLimit, Percentile } from "../config/verify-settings";
 import type { RunRecord } from "../runstate/record";
 import type { RunEnd } from "../runstate/store";
 import type { StageLatencies, StageLatency } from "./latency";
-import { type Ledger, RUN_STATE_LOST } from "./ledger";
+import { type LedgerSummary, RUN_STATE_LOST } from "./ledger";
 import { type PublishCounters, shortfall } from "./publish-counters";
 
 // The four outcomes, in precedence order: when several apply, the first wins.
@@ -115,7 +115,7 @@ function runCheck(criteria: VerdictCriteria, { record, runEnd, ledger, publish }
 // Planned publishes k6 never made count too, in a run that ran its whole schedule: dropped
 // iterations, and slots a lagging constant-arrival-rate never started before its end (k6 v1.1.0
 // counts those nowhere; seen at load 9 on 2 cores). verify alone then tells the load was not delivered.
-function publishCheck(p: PublishCounters, phase: Ledger["phase"], max: number): Check {
+function publishCheck(p: PublishCounters, phase: LedgerSummary["phase"], max: number): Check {
   const failed = p.failed;
   const dropped = phase === "ended" ? shortfall(p) : 0;
   const kinds = [
@@ -149,7 +149,7 @@ function publishCheck(p: PublishCounters, phase: Ledger["phase"], max: number): 
 // Destinations Outpost stopped routing events to. Not a loss (Outpost never
 // took them on) and not void (the cause is known to be on Outpost's side), but
 // not the load the run set out to measure either.
-function routingCheck(ledger: Ledger): Check {
+function routingCheck(ledger: LedgerSummary): Check {
   if (ledger.notRouted.length === 0)
     return {
       name: "routing",
@@ -170,7 +170,7 @@ function routingCheck(ledger: Ledger): Check {
   };
 }
 
-function deliveredCheck(ledger: Ledger, min: number): Check {
+function deliveredCheck(ledger: LedgerSummary, min: number): Check {
   const t = ledger.totals;
   const ratio = ledger.deliveredRatio;
   if (ratio === null)
@@ -223,18 +223,36 @@ export function decide(checks: Check[]): Pick<Verdict, "outcome" | "headline"> {
   return { outcome: "PASS", headline: "PASS" };
 }
 
-// Pass means: the ledger is trustworthy (not void), the run is over, enough was
-// delivered, no delivery carried a bad signature, and every opted-in latency
-// limit holds.
-// What a verdict is about: one snapshot of a run, turned into figures.
+// What a verdict is about: one snapshot of a run (or of one of its traffic
+// profiles), turned into figures.
 export interface JudgedRun {
   record: RunRecord;
   runEnd: RunEnd;
-  ledger: Ledger;
+  ledger: LedgerSummary;
   publish: PublishCounters;
   latency: StageLatencies;
+  // A run of several profiles: each one's own verdict, which the run's must not hide
+  // (a profile may lose deliveries that the run's totals still round to enough).
+  profiles?: Array<{ name: string; verdict: Verdict }>;
 }
 
+// Every profile passes the same checks on its own figures.
+function profilesCheck(profiles: NonNullable<JudgedRun["profiles"]>): Check {
+  const failed = profiles.filter((p) => !p.verdict.pass);
+  return {
+    name: "profiles",
+    ok: failed.length === 0,
+    failsAs: "FAIL",
+    detail:
+      failed.length === 0
+        ? `each of the ${profiles.length} profiles passes on its own figures`
+        : failed.map((p) => `profile ${p.name}: ${p.verdict.headline} (${p.verdict.reasons.join("; ")})`).join("; "),
+  };
+}
+
+// Pass means: the ledger is trustworthy (not void), the run is over, enough was
+// delivered, no delivery carried a bad signature, every opted-in latency limit
+// holds, and in a run of several profiles each of them passes.
 export function judge(criteria: VerdictCriteria, run: JudgedRun): Verdict {
   const { ledger, latency } = run;
   const bad = ledger.totals.signatures.bad ?? 0;
@@ -260,6 +278,7 @@ export function judge(criteria: VerdictCriteria, run: JudgedRun): Verdict {
       detail: bad === 0 ? "no bad signatures" : `${bad} delivery attempt(s) carried a bad signature`,
     },
     ...criteria.latencyLimits.map((l) => latencyCheck(latency, l)),
+    ...(run.profiles && run.profiles.length > 0 ? [profilesCheck(run.profiles)] : []),
   ];
   const reasons = checks.filter((c) => !c.ok).map((c) => c.detail);
   const { outcome, headline } = decide(checks);

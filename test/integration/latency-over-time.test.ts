@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { WINDOW_RELATIVE_PRECISION } from "../../src/runstate/histogram";
 import { RunStateStore } from "../../src/runstate/store";
 import { readLatencyOverTime } from "../../src/verify/latency-over-time";
-import { readTimeline } from "../../src/verify/throughput";
+import { readThroughput } from "../../src/verify/throughput";
 import { withRedis } from "../support/redis-server";
 import { testRunRecord } from "../support/run-record";
 import { publishAndDeliver } from "../support/scripted-run";
@@ -26,7 +26,7 @@ describe("latency over time (run-state windows)", () => {
       skip: (seq) => seq >= 200 && seq < 300,
       timing: (seq) => ({ publishMs: 4, queueMs: seq < 200 ? 10 : 100, deliveryMs: 3 }),
     });
-    const o = await readLatencyOverTime(store, rec, await readTimeline(store, rec));
+    const o = await readLatencyOverTime(store, rec, (await readThroughput(store, rec)).timeline);
     assert.equal(o.windowMs, 10_000);
     assert.deepEqual(
       o.windows.map((w) => [w.index, w.startMs - rec.startedAtMs, w.stages.publish.count, w.stages.queue.count]),
@@ -61,7 +61,7 @@ describe("latency over time (run-state windows)", () => {
       spacingMs: 100,
       timing: (seq) => ({ publishMs: 2, queueMs: seq < 200 ? 5 : 50, deliveryMs: 1 }),
     });
-    const o = await readLatencyOverTime(store, rec, await readTimeline(store, rec));
+    const o = await readLatencyOverTime(store, rec, (await readThroughput(store, rec)).timeline);
     assert.deepEqual(
       o.steps.map((s) => [s.step, s.rate, s.startMs - rec.startedAtMs, s.stages.e2e.count]),
       [
@@ -78,8 +78,8 @@ describe("latency over time (run-state windows)", () => {
     await store.createRunRecord(rec);
     // Due at 9.99 s (window 0), started 30 ms late (in window 1's time), acked 5 ms later.
     const t0Ms = rec.startedAtMs + 9_990;
-    await store.recordPublishAccepted(rec, { seq: 0, t0Ms, startedMs: t0Ms + 30, t2Ms: t0Ms + 35 });
-    const o = await readLatencyOverTime(store, rec, await readTimeline(store, rec));
+    await store.recordPublishAccepted(rec, rec.profiles[0], { seq: 0, t0Ms, startedMs: t0Ms + 30, t2Ms: t0Ms + 35 });
+    const o = await readLatencyOverTime(store, rec, (await readThroughput(store, rec)).timeline);
     const w0 = o.windows[0].stages;
     assert.deepEqual([w0.generator_lag.count, w0.publish.count], [1, 1]);
     assert.ok(near(w0.generator_lag.p50Ms, 30), String(w0.generator_lag.p50Ms));

@@ -77,11 +77,16 @@ describe("throughput provisioning and publishing against a real redis-server", (
     assert.equal(record.destinations.length, 6);
     assert.deepEqual(record.target, { fake: FAKE_NOTICE });
     for (const d of record.destinations) {
-      const inOutpost = outpost.destination(tenantId("prov1", d.tenant), d.id);
+      const inOutpost = outpost.destination(tenantId("prov1", record.profiles[0], d.tenant), d.id);
       assert.ok(inOutpost, d.id);
       assert.deepEqual(
         [inOutpost.tenantId, inOutpost.url, inOutpost.secret, inOutpost.topics],
-        [tenantId("prov1", d.tenant), `http://mock.test:48080/webhook/prov1/${d.index}`, d.secret, ["loadtest.event"]],
+        [
+          tenantId("prov1", record.profiles[0], d.tenant),
+          `http://mock.test:48080/webhook/prov1/${d.index}`,
+          d.secret,
+          ["loadtest.event"],
+        ],
       );
     }
     assert.deepEqual(
@@ -111,7 +116,10 @@ describe("throughput provisioning and publishing against a real redis-server", (
     assert.deepEqual(runs.map((r) => r.created).sort(), [false, false, true]);
     for (const r of runs) assert.deepEqual(r.record, runs[0].record);
     for (const d of runs[0].record.destinations)
-      assert.equal(outpost.destination(tenantId("prov4", d.tenant), d.id)?.secret, d.secret);
+      assert.equal(
+        outpost.destination(tenantId("prov4", runs[0].record.profiles[0], d.tenant), d.id)?.secret,
+        d.secret,
+      );
   });
 
   it("refuses a TEST_ID that holds another shape or an ended run", async () => {
@@ -185,10 +193,10 @@ describe("throughput provisioning and publishing against a real redis-server", (
       outpost: new OutpostClient(http, s.outpostUrl, KEY),
       store,
       clock,
-      payload: createPayloadFactory(s.payloadBytes, "2025-01-01T00:00:00Z"),
+      payload: (_profile, seq) => createPayloadFactory(s.profiles[0].payloadBytes, "2025-01-01T00:00:00Z")(seq),
     };
-    outpost.failPublish.set(eventId("pub1", 4), 500);
-    outpost.failPublish.set(eventId("pub1", 5), 409);
+    outpost.failPublish.set(eventId("pub1", { name: "" }, 4), 500);
+    outpost.failPublish.set(eventId("pub1", { name: "" }, 5), 409);
     // Tenant 2's second destination goes dark: Outpost routes its events to one destination only.
     const outcomes: EventOutcome[] = [];
     for (let seq = 0; seq < 12; seq++) {
@@ -196,10 +204,10 @@ describe("throughput provisioning and publishing against a real redis-server", (
       const t0 = clock.ms;
       clock.ms += 3;
       // Due at t0, started 1 ms late (generator lag), acknowledged 2 ms later.
-      outcomes.push(await publishEvent(deps, run, seq, { scheduledMs: t0, startedMs: t0 + 1 }));
+      outcomes.push(await publishEvent(deps, run, run.profiles[0], seq, { scheduledMs: t0, startedMs: t0 + 1 }));
     }
     // Publishing seq 0 again: Outpost says duplicate.
-    outcomes.push(await publishEvent(deps, run, 0, { scheduledMs: null, startedMs: clock.ms }));
+    outcomes.push(await publishEvent(deps, run, run.profiles[0], 0, { scheduledMs: null, startedMs: clock.ms }));
 
     assert.deepEqual(
       outcomes.map((o) => o.verdict),
@@ -224,21 +232,21 @@ describe("throughput provisioning and publishing against a real redis-server", (
       [11],
     );
     assert.equal(outcomes[0].latencyMs, 2);
-    assert.deepEqual(await store.counters(store.keys.publish), {
+    assert.deepEqual(await store.publishCounters(record.profiles), {
       accepted: 10,
       "rejected:500": 1,
       "rejected:409": 1,
       duplicate: 1,
     });
     // Every accepted event has its generator lag (1 ms) and its publish stage from the iteration's start (2 ms).
-    const stages = await store.stageHistograms(record);
+    const stages = await store.stageHistograms(record.profiles[0]);
     assert.deepEqual(
       [stages.generator_lag.count, stages.generator_lag.minUs, stages.generator_lag.maxUs, stages.publish.maxUs],
       [10, 1000, 1000, 2000],
     );
     // seq 11 (tenant 2) was not routed to destination 5: 19 deliveries expected, not 20.
     assert.deepEqual(await store.progress(record), { expected: 19, delivered: 0 });
-    const snapshot = await store.snapshot(record, 10, 11);
+    const snapshot = await store.snapshot(record, 10, () => 11);
     assert.deepEqual(
       snapshot.destinations.map((d) => d.notRouted),
       [0, 0, 0, 0, 0, 1],
@@ -247,7 +255,7 @@ describe("throughput provisioning and publishing against a real redis-server", (
 
     for (const ev of outpost.published.filter((p) => p.id.startsWith("pub1_"))) {
       const seq = Number(ev.id.split("_")[1]);
-      assert.equal(ev.tenant_id, `pub1-t${tenantOfSeq(record.shape, seq)}`);
+      assert.equal(ev.tenant_id, `pub1-t${tenantOfSeq(record.profiles[0], seq)}`);
       assert.equal(ev.topic, "loadtest.event");
       assert.equal(ev.eligible_for_retry, false);
       assert.match(ev.metadata["lt-t0"], /^\d{13}\.000$/);
@@ -264,14 +272,14 @@ describe("throughput provisioning and publishing against a real redis-server", (
       outpost: down,
       store,
       clock: new StepClock(record.startedAtMs),
-      payload: createPayloadFactory(100, "x"),
+      payload: (_profile, seq) => createPayloadFactory(100, "x")(seq),
     };
-    const o = await publishEvent(deps, publishRunOf(record), 0, {
+    const o = await publishEvent(deps, publishRunOf(record), record.profiles[0], 0, {
       scheduledMs: record.startedAtMs,
       startedMs: record.startedAtMs,
     });
     assert.deepEqual([o.verdict, o.reason], ["error", "error:refused"]);
-    assert.deepEqual(await store.counters(store.keys.publish), { "error:refused": 1 });
+    assert.deepEqual(await store.publishCounters(record.profiles), { "error:refused": 1 });
   });
 
   it("names transport failures with a small fixed set of kinds", () => {

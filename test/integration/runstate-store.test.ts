@@ -7,7 +7,8 @@ import { withRedis } from "../support/redis-server";
 import { testRunRecord } from "../support/run-record";
 import { destinationSnapshot } from "../support/scripted-run";
 
-const record = (testId: string, over: Partial<RunRecord> = {}): RunRecord => testRunRecord(testId, 2, 2, over);
+const record = (testId: string, over: Partial<RunRecord> & { retry?: boolean } = {}): RunRecord =>
+  testRunRecord(testId, 2, 2, over);
 
 describe("run-state store against a real redis-server", () => {
   const live = withRedis();
@@ -20,12 +21,12 @@ describe("run-state store against a real redis-server", () => {
     // 100 events; seq 7 rejected; everything delivered to all its destinations
     // except seq 10 and 11 to their first destination; seq 20 delivered twice.
     for (let seq = 0; seq < 100; seq++) {
-      if (seq === 7) await store.recordPublishNotAccepted(rec, seq, "rejected:500");
-      else assert.equal(await store.recordPublishAccepted(rec, { seq, t0Ms: t, t2Ms: t + 5 }), true);
+      if (seq === 7) await store.recordPublishNotAccepted(rec.profiles[0], seq, "rejected:500");
+      else assert.equal(await store.recordPublishAccepted(rec, rec.profiles[0], { seq, t0Ms: t, t2Ms: t + 5 }), true);
     }
     for (let seq = 0; seq < 100; seq++) {
       if (seq === 7) continue;
-      for (const d of destinationIndexes(rec.shape, tenantOfSeq(rec.shape, seq))) {
+      for (const d of destinationIndexes(rec.profiles[0], tenantOfSeq(rec.profiles[0], seq))) {
         if ((seq === 10 || seq === 11) && d % 2 === 0) continue;
         const first = await store.recordReceipt(rec, {
           destination: d,
@@ -60,9 +61,9 @@ describe("run-state store against a real redis-server", () => {
       { acc: 49, del: 48, miss: 1, list: [11] },
     );
     assert.equal((await store.counters(store.keys.destination(0))).duplicate, 1);
-    const q = (await store.stageHistograms(rec)).queue;
+    const q = (await store.stageHistograms(rec.profiles[0])).queue;
     assert.ok(Math.abs(percentileMs(q, 50) - 5) < 0.05, `queue p50 ${percentileMs(q, 50)}`);
-    assert.equal(eventId("ledger1", 10), "ledger1_10");
+    assert.equal(eventId("ledger1", rec.profiles[0], 10), "ledger1_10");
   });
 
   it("records the queue stage whichever of publish ack and delivery reaches Redis first", async () => {
@@ -72,8 +73,8 @@ describe("run-state store against a real redis-server", () => {
     const t = rec.startedAtMs + 2000;
     // seq 0: receipt before the publish ack is recorded; seq 2: after.
     await store.recordReceipt(rec, { destination: 0, seq: 0, t0Ms: t, taMs: t + 30, t3Ms: t + 31, signature: "ok" });
-    await store.recordPublishAccepted(rec, { seq: 0, t0Ms: t, t2Ms: t + 10 });
-    await store.recordPublishAccepted(rec, { seq: 2, t0Ms: t, t2Ms: t + 10 });
+    await store.recordPublishAccepted(rec, rec.profiles[0], { seq: 0, t0Ms: t, t2Ms: t + 10 });
+    await store.recordPublishAccepted(rec, rec.profiles[0], { seq: 2, t0Ms: t, t2Ms: t + 10 });
     await store.recordReceipt(rec, { destination: 0, seq: 2, t0Ms: t, taMs: t + 30, t3Ms: t + 31, signature: "ok" });
     const q = await store.histogram("queue", 0);
     assert.equal(q.count, 2);
@@ -88,8 +89,8 @@ describe("run-state store against a real redis-server", () => {
     const t = rec.startedAtMs + 3000;
     // Outpost started the attempt 4 ms before k6 saw the 202, in both orders of arrival.
     await store.recordReceipt(rec, { destination: 0, seq: 0, t0Ms: t, taMs: t + 6, t3Ms: t + 7, signature: "ok" });
-    await store.recordPublishAccepted(rec, { seq: 0, t0Ms: t, t2Ms: t + 10 });
-    await store.recordPublishAccepted(rec, { seq: 2, t0Ms: t, t2Ms: t + 10 });
+    await store.recordPublishAccepted(rec, rec.profiles[0], { seq: 0, t0Ms: t, t2Ms: t + 10 });
+    await store.recordPublishAccepted(rec, rec.profiles[0], { seq: 2, t0Ms: t, t2Ms: t + 10 });
     await store.recordReceipt(rec, { destination: 0, seq: 2, t0Ms: t, taMs: t + 6, t3Ms: t + 7, signature: "ok" });
     const q = await store.histogram("queue", 0);
     assert.deepEqual({ n: q.count, below: q.belowZero, max: q.maxUs }, { n: 2, below: 2, max: 0 });
@@ -100,12 +101,12 @@ describe("run-state store against a real redis-server", () => {
     const store = new RunStateStore(live.redis, rec.testId);
     await store.createRunRecord(rec);
     const t = rec.startedAtMs + 4000;
-    await store.recordPublishAccepted(rec, { seq: 0, t0Ms: t, t2Ms: t + 5 });
-    await store.recordPublishAccepted(rec, { seq: 2, t0Ms: t, t2Ms: t + 5 });
+    await store.recordPublishAccepted(rec, rec.profiles[0], { seq: 0, t0Ms: t, t2Ms: t + 5 });
+    await store.recordPublishAccepted(rec, rec.profiles[0], { seq: 2, t0Ms: t, t2Ms: t + 5 });
     // seq 0: the mock's clock is 3 ms behind Outpost's (delivery -2 ms) and 1.5 ms behind k6's (e2e -1.5 ms).
     await store.recordReceipt(rec, { destination: 0, seq: 0, t0Ms: t, taMs: t + 0.5, t3Ms: t - 1.5, signature: "ok" });
     await store.recordReceipt(rec, { destination: 0, seq: 2, t0Ms: t, taMs: t + 8, t3Ms: t + 9.25, signature: "ok" });
-    const stages = await store.stageHistograms(rec);
+    const stages = await store.stageHistograms(rec.profiles[0]);
     assert.deepEqual(
       [stages.delivery.count, stages.delivery.belowZero, stages.delivery.minUs, stages.delivery.maxUs],
       [2, 1, 0, 1250],
@@ -121,10 +122,10 @@ describe("run-state store against a real redis-server", () => {
     const t = rec.startedAtMs + 1000;
     // seq 0 reaches destination 0 before its ack; seq 2 was rejected at k6 yet delivered.
     await store.recordReceipt(rec, { destination: 0, seq: 0, t3Ms: t, signature: "ok" });
-    await store.recordPublishNotAccepted(rec, 2, "error:timeout");
+    await store.recordPublishNotAccepted(rec.profiles[0], 2, "error:timeout");
     await store.recordReceipt(rec, { destination: 0, seq: 2, t3Ms: t, signature: "ok" });
     assert.deepEqual(await store.progress(rec), { expected: 0, delivered: 0 });
-    await store.recordPublishAccepted(rec, { seq: 0, t0Ms: t, t2Ms: t + 3 });
+    await store.recordPublishAccepted(rec, rec.profiles[0], { seq: 0, t0Ms: t, t2Ms: t + 3 });
     assert.deepEqual(await store.progress(rec), { expected: 2, delivered: 1 });
   });
 
@@ -135,9 +136,10 @@ describe("run-state store against a real redis-server", () => {
     const t = rec.startedAtMs + 1000;
     for (let seq = 0; seq < 40; seq++) {
       const t0Ms = t + seq * 20; // the first events fall in the warm-up
-      if (seq % 9 === 0) await store.recordPublishNotAccepted(rec, seq, seq % 2 ? "duplicate" : "rejected:503");
-      else await store.recordPublishAccepted(rec, { seq, t0Ms, t2Ms: t0Ms + 4 });
-      for (const d of destinationIndexes(rec.shape, tenantOfSeq(rec.shape, seq))) {
+      if (seq % 9 === 0)
+        await store.recordPublishNotAccepted(rec.profiles[0], seq, seq % 2 ? "duplicate" : "rejected:503");
+      else await store.recordPublishAccepted(rec, rec.profiles[0], { seq, t0Ms, t2Ms: t0Ms + 4 });
+      for (const d of destinationIndexes(rec.profiles[0], tenantOfSeq(rec.profiles[0], seq))) {
         if (seq % 5 === 0) await store.recordFault(rec, d, seq, "error:500", "ok");
         else
           await store.recordReceipt(rec, {
@@ -152,9 +154,9 @@ describe("run-state store against a real redis-server", () => {
     }
     await store.recordReceipt(rec, { destination: 1, seq: 3, t3Ms: t + 900, signature: "bad" });
     await store.recordAnomaly("unknown:bad_event_id");
-    await store.countPublish("routing_mismatch");
+    await store.countPublish(0, "routing_mismatch");
     await store.markRunEnded(t + 2000);
-    await store.snapshot(rec, 5, 11);
+    await store.snapshot(rec, 5, () => 11);
     await store.progress(rec);
     const keys = (await live.redis.command(["KEYS", "olt:{ttl1}:*"])) as string[];
     assert.ok(keys.length >= 20, `only ${keys.length} keys`);
@@ -171,7 +173,7 @@ describe("run-state store against a real redis-server", () => {
     await store.createRunRecord(rec);
     const t = rec.startedAtMs + 1000;
     // Tenant 0 (destination 0): seq 0 faulted 3 times, seq 2 once, seq 4 faulted twice then delivered.
-    for (const seq of [0, 2, 4]) await store.recordPublishAccepted(rec, { seq, t0Ms: t, t2Ms: t + 1 });
+    for (const seq of [0, 2, 4]) await store.recordPublishAccepted(rec, rec.profiles[0], { seq, t0Ms: t, t2Ms: t + 1 });
     for (const [seq, faults] of [
       [0, 3],
       [2, 1],

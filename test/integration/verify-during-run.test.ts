@@ -22,10 +22,10 @@ async function writeAtFullSpeed(store: RunStateStore, rec: RunRecord, stop: () =
     while (!stop()) {
       const seq = next++;
       const t0Ms = Date.now();
-      const destinations = destinationIndexes(rec.shape, tenantOfSeq(rec.shape, seq));
+      const destinations = destinationIndexes(rec.profiles[0], tenantOfSeq(rec.profiles[0], seq));
       const early = seq % 3 === 0 ? destinations : [];
       for (const d of early) await deliver(seq, d);
-      await store.recordPublishAccepted(rec, { seq, t0Ms, t2Ms: t0Ms + 1 });
+      await store.recordPublishAccepted(rec, rec.profiles[0], { seq, t0Ms, t2Ms: t0Ms + 1 });
       for (const d of destinations) {
         if (seq % 50 === 7) await store.recordFault(rec, d, seq, "error:500", "ok");
         if (seq % 40 !== 11 && !early.includes(d)) await deliver(seq, d);

@@ -105,9 +105,9 @@ describe("verify against a real redis-server", () => {
         await store.recordReceipt(rec, { destination: 4, seq: 41, t3Ms: rec.startedAtMs + 999, signature: "ok" }),
         false,
       );
-    await store.recordPublishNotAccepted(rec, 300, "rejected:500");
-    await store.recordPublishNotAccepted(rec, 301, "error:timeout");
-    await store.recordPublishNotAccepted(rec, 302, "duplicate");
+    await store.recordPublishNotAccepted(rec.profiles[0], 300, "rejected:500");
+    await store.recordPublishNotAccepted(rec.profiles[0], 301, "error:timeout");
+    await store.recordPublishNotAccepted(rec.profiles[0], 302, "duplicate");
     // Outpost delivered 301 although the publish timed out at k6 (tenant 1).
     await store.recordReceipt(rec, { destination: 2, seq: 301, t3Ms: rec.startedAtMs + 5000, signature: "ok" });
     await store.markRunEnded(rec.startedAtMs + 3100);
@@ -375,7 +375,7 @@ describe("verify against a real redis-server", () => {
       const store = await create(rec);
       await publishAndDeliver(store, rec, 10);
       // As if the original record had been lost and a later setup wrote it again 5 s later.
-      await live.redis.command(["PEXPIRE", store.keys.publish, 604_800_000 - 5000]);
+      await live.redis.command(["PEXPIRE", store.keys.publish(0), 604_800_000 - 5000]);
       await live.redis.command(["PEXPIRE", store.keys.accepted(0), 604_800_000 - 5000]);
       const r = await runVerification(store, settingsFor(rec), sleepless.clock, sleepless.sleep);
       assert.equal(r.verdict.headline, "VOID (run state lost)");
@@ -389,7 +389,7 @@ describe("verify against a real redis-server", () => {
       const rec = testRunRecord("lost-counter", 1, 1);
       const store = await create(rec);
       await publishAndDeliver(store, rec, 10);
-      await live.redis.command(["HINCRBY", store.keys.publish, "accepted", -3]);
+      await live.redis.command(["HINCRBY", store.keys.publish(0), "accepted", -3]);
       const r = await runVerification(store, settingsFor(rec), sleepless.clock, sleepless.sleep);
       assert.equal(r.verdict.headline, "VOID (run state lost)");
       assert.match(r.ledger.voidReasons[0], /^run state lost \(.*\): publish counter accepted=7 != 10 accepted bits$/);

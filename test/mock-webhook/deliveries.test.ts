@@ -41,10 +41,11 @@ describe("mock webhook process: recording deliveries", function () {
     const { record, store } = await createRun(redis, "exact1", shape);
     const n = 300;
     const t = Date.now();
-    for (let seq = 0; seq < n; seq++) await store.recordPublishAccepted(record, { seq, t0Ms: t - 30, t2Ms: t - 25 });
+    for (let seq = 0; seq < n; seq++)
+      await store.recordPublishAccepted(record, record.profiles[0], { seq, t0Ms: t - 30, t2Ms: t - 25 });
     const jobs: Array<[number, number]> = [];
     for (let seq = 0; seq < n; seq++)
-      for (const d of destinationIndexes(shape, tenantOfSeq(shape, seq))) jobs.push([seq, d]);
+      for (const d of destinationIndexes(record.profiles[0], tenantOfSeq(record.profiles[0], seq))) jobs.push([seq, d]);
     const repeats = jobs.filter((_, i) => i % 17 === 0);
     const all = [...jobs, ...repeats];
     const answers = await inParallel(all.length, 32, (i) => deliver(mock, "exact1", all[i][0], all[i][1]));
@@ -65,11 +66,11 @@ describe("mock webhook process: recording deliveries", function () {
       duplicates += c.duplicate ?? 0;
     }
     assert.deepEqual([delivered, duplicates], [jobs.length, repeats.length]);
-    const e2e = (await store.stageHistograms(record)).e2e;
+    const e2e = (await store.stageHistograms(record.profiles[0])).e2e;
     assert.ok(e2e.count === jobs.length, `e2e samples ${e2e.count}`);
     assert.equal(await metric(mock, "mock_webhook_receipts_total", { outcome: "duplicate" }), repeats.length);
 
-    const ev = await getJson(mock, `/events/${eventId("exact1", 4)}`);
+    const ev = await getJson(mock, `/events/${eventId("exact1", { name: "" }, 4)}`);
     assert.equal(ev.status, 200);
     assert.deepEqual(
       ev.json.destinations,
@@ -152,7 +153,7 @@ describe("mock webhook process: recording deliveries", function () {
     for (const [idRun, seq, d] of anomalies) {
       const r = await post(mock, {
         ...outpostDelivery({ testId: "bad1", seq, destination: d, secrets: [secretOf(0)] }),
-        headers: { ...ok.headers, "x-outpost-event-id": eventId(idRun, seq) },
+        headers: { ...ok.headers, "x-outpost-event-id": eventId(idRun, { name: "" }, seq) },
       });
       assert.equal(r.status, 200);
     }

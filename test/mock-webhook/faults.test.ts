@@ -35,7 +35,8 @@ describe("mock webhook process: faults and runtime control (2 workers)", functio
     const { record, store } = await createRun(redis, "faults1", { tenants: 1, destinationsPerTenant: 1 });
     const n = 600;
     const t = Date.now();
-    for (let seq = 0; seq < n; seq++) await store.recordPublishAccepted(record, { seq, t0Ms: t, t2Ms: t });
+    for (let seq = 0; seq < n; seq++)
+      await store.recordPublishAccepted(record, record.profiles[0], { seq, t0Ms: t, t2Ms: t });
     const answers = await inParallel(n, 32, (seq) => deliver(mock, "faults1", seq, 0));
     const seen: Record<string, number> = {};
     for (const a of answers) seen[a.status] = (seen[a.status] ?? 0) + 1;

@@ -1,44 +1,31 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import type { RedisPort } from "../../src/ports";
-import { destinationId, destinationPath, type RunShape, tenantId } from "../../src/runstate/identity";
-import type { RunRecord } from "../../src/runstate/record";
+import type { RunProfile, RunRecord } from "../../src/runstate/record";
 import { RunStateStore } from "../../src/runstate/store";
 import { freePort } from "../support/redis-server";
+import { testProfiles, testRunRecord } from "../support/run-record";
 import { outpostDelivery } from "./outpost-request";
 
 export const secretOf = (d: number): string => `whsec_test_secret_${d}`;
 
-// A run record as throughput's setup would write it, with known secrets
-// (an empty secret leaves the destination's signatures unchecked).
+// A run record as throughput's setup would write it, with known secrets (an
+// empty secret leaves the destination's signatures unchecked): T x D in one
+// unnamed profile with retries on, or the given profiles.
 export async function createRun(
   redis: RedisPort,
   testId: string,
-  shape: RunShape,
+  shape: { tenants: number; destinationsPerTenant: number } | RunProfile[],
   secret: (d: number) => string = secretOf,
 ): Promise<{ record: RunRecord; store: RunStateStore }> {
   const now = Date.now();
-  const destinations = Array.from({ length: shape.tenants * shape.destinationsPerTenant }, (_, d) => ({
-    index: d,
-    tenant: Math.floor(d / shape.destinationsPerTenant),
-    id: destinationId(testId, d),
-    url: `http://127.0.0.1:48080${destinationPath(testId, d)}`,
-    secret: secret(d),
-  }));
+  const profiles = Array.isArray(shape) ? shape : testProfiles([{ name: "", ...shape, retry: true }]);
+  const base = testRunRecord(testId, 0, 0, { profiles });
   const record: RunRecord = {
-    version: 3,
-    testId,
+    ...base,
     startedAtMs: now - 60_000,
     warmupEndsAtMs: now - 60_000,
-    shape,
-    plannedEvents: 0,
     plannedEndMs: now - 30_000,
-    latencyWindows: { windowMs: 10_000, steps: [] },
-    retry: true,
-    topic: "loadtest.event",
-    outpostUrl: "http://127.0.0.1:3333",
-    settings: {},
-    tenants: Array.from({ length: shape.tenants }, (_, t) => tenantId(testId, t)),
-    destinations,
+    destinations: base.destinations.map((d) => ({ ...d, secret: secret(d.index) })),
   };
   const store = new RunStateStore(redis, testId);
   await store.createRunRecord(record);
@@ -119,8 +106,9 @@ export async function deliver(
   seq: number,
   destination: number,
   secrets = [secretOf(destination)],
+  profile = "",
 ): Promise<Answer> {
-  return post(mock, outpostDelivery({ testId, seq, destination, secrets, t0Ms: Date.now() - 20 }));
+  return post(mock, outpostDelivery({ testId, seq, destination, secrets, t0Ms: Date.now() - 20, profile }));
 }
 
 export async function getJson(

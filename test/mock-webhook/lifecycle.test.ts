@@ -106,12 +106,12 @@ describe("mock webhook process: Redis outage, shutdown, memory", function () {
       const rss = await metric(mock, "mock_webhook_process_resident_memory_bytes");
       assert.ok(rss > 0 && rss < 256 * 1024 * 1024, `RSS ${Math.round(rss / 1048576)} MiB`);
       // The oldest events left the debugging cache; Redis still knows them.
-      const early = await getJson(mock, `/events/${eventId("burst1", 0)}`);
+      const early = await getJson(mock, `/events/${eventId("burst1", { name: "" }, 0)}`);
       assert.deepEqual(
         [early.json.recent, early.json.destinations],
         [[], [{ destination: 0, received: true, faulted: false }]],
       );
-      const late = await getJson(mock, `/events/${eventId("burst1", n - 1)}`);
+      const late = await getJson(mock, `/events/${eventId("burst1", { name: "" }, n - 1)}`);
       assert.equal((late.json.recent as unknown[]).length, 1);
     } finally {
       await mock.stop();

@@ -31,13 +31,15 @@ export function outpostDelivery(o: {
   t0Ms?: number;
   taMs?: number;
   body?: string;
+  // The event's traffic profile ("" or absent: the unnamed one).
+  profile?: string;
 }): OutpostDelivery {
   const body = o.body ?? eventBody(o.seq);
   const ta = o.taMs ?? Date.now();
   const headers: Record<string, string> = {
     "content-type": "application/json",
     "user-agent": "Outpost/v1.2.0",
-    "x-outpost-event-id": eventId(o.testId, o.seq),
+    "x-outpost-event-id": eventId(o.testId, { name: o.profile ?? "" }, o.seq),
     "x-outpost-topic": "loadtest.event",
     "x-outpost-timestamp": new Date(Math.floor(ta / 1000) * 1000).toISOString().replace(".000", ""),
     "x-outpost-timestamp-ms": rfc3339Nano(ta),

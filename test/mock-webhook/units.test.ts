@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { ConfigError } from "../../src/config/env";
-import { ENV_NAMES, Faults, faultsFromJson, NO_FAULTS, readFaults } from "../../mock-webhook/faults";
-import { parseLatency } from "../../mock-webhook/latency";
+import { ENV_NAMES, Faults, faultsFromJson, NO_FAULTS, readFaults } from "../../src/receiver/faults";
+import { parseLatency } from "../../src/receiver/latency";
 import { readMockSettings } from "../../mock-webhook/settings";
 import { checkSignature, signBody } from "../../mock-webhook/signature";
 import { parseEpochMs, parseRfc3339Ms } from "../../mock-webhook/timestamps";

@@ -8,7 +8,7 @@ import { publishAndDeliver } from "./scripted-run";
 // meets an injected 500 before it is delivered, and seq 7 never reaching d1.
 export async function reportRun(store: RunStateStore, rec: RunRecord, events = 600): Promise<void> {
   await store.createRunRecord(rec);
-  const first = destinationIndexes(rec.shape, tenantOfSeq(rec.shape, 11))[0];
+  const first = destinationIndexes(rec.profiles[0], tenantOfSeq(rec.profiles[0], 11))[0];
   await store.recordFault(rec, first, 11, "error:500", "ok");
   await publishAndDeliver(store, rec, events, {
     spacingMs: 50,

@@ -1,6 +1,6 @@
 import { destinationIndexes, tenantOfDestination, tenantOfSeq } from "../../src/runstate/identity";
-import type { RunRecord } from "../../src/runstate/record";
-import type { DestinationSnapshot, RunStateStore } from "../../src/runstate/store";
+import type { RunProfile, RunRecord } from "../../src/runstate/record";
+import { type DestinationSnapshot, profileAt, type RunStateStore } from "../../src/runstate/store";
 
 // Stage latencies (ms) of one event at one destination.
 export interface Timing {
@@ -20,6 +20,10 @@ export interface ScriptOptions {
   open?: boolean;
   // Time between two events' t0 (10 ms).
   spacingMs?: number;
+  // The profile whose events these are (default: the run's first).
+  profile?: RunProfile;
+  // The latency the mock held each first delivery (ms; default none).
+  receiverHoldMs?: number;
 }
 
 // Publishes seqs [0, n), t0 spacingMs (10 ms) apart, through the real scripts as throughput
@@ -39,15 +43,24 @@ export async function publishAndDeliver(
   for (let seq = 0; seq < n; seq++) {
     const t0 = rec.startedAtMs + seq * (opts.spacingMs ?? 10);
     const t2 = t0 + timing(seq, -1).publishMs;
-    await store.recordPublishAccepted(rec, { seq, t0Ms: t0, t2Ms: t2 });
+    const profile = opts.profile ?? rec.profiles[0];
+    await store.recordPublishAccepted(rec, profile, { seq, t0Ms: t0, t2Ms: t2 });
     const measured = t0 >= rec.warmupEndsAtMs;
     if (measured) samples.publish.push(t2 - t0);
-    for (const d of destinationIndexes(rec.shape, tenantOfSeq(rec.shape, seq))) {
+    for (const d of destinationIndexes(profile, tenantOfSeq(profile, seq))) {
       if (skip(seq, d)) continue;
       const { queueMs, deliveryMs } = timing(seq, d);
       const ta = t2 + queueMs;
       const t3 = ta + deliveryMs;
-      await store.recordReceipt(rec, { destination: d, seq, t0Ms: t0, taMs: ta, t3Ms: t3, signature: "ok" });
+      await store.recordReceipt(rec, {
+        destination: d,
+        seq,
+        t0Ms: t0,
+        taMs: ta,
+        t3Ms: t3,
+        signature: "ok",
+        receiverHoldMs: opts.receiverHoldMs,
+      });
       if (measured) {
         samples.queue.push(queueMs);
         samples.delivery.push(deliveryMs);
@@ -67,8 +80,8 @@ export async function destinationSnapshot(
   listCap = 10,
   maxAttempts = 11,
 ): Promise<DestinationSnapshot & { accepted: number }> {
-  const snap = await store.snapshot(rec, listCap, maxAttempts);
+  const snap = await store.snapshot(rec, listCap, () => maxAttempts);
   const d = snap.destinations.find((s) => s.destination === destination);
   if (d === undefined) throw new Error(`snapshot has no destination ${destination}`);
-  return { ...d, accepted: snap.tenants[tenantOfDestination(rec.shape, destination)].accepted };
+  return { ...d, accepted: snap.tenants[tenantOfDestination(profileAt(rec, destination), destination)].accepted };
 }

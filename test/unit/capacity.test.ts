@@ -34,6 +34,7 @@ function step(
       queue: latency("queue"),
       delivery: latency("delivery"),
       e2e: latency("e2e"),
+      receiver: latency("receiver"),
     },
     outcome: reasons.length === 0 ? "PASS" : "FAIL",
     reasons,

@@ -6,7 +6,7 @@ import { plannedEvents, type RampingArrivalRate, scenarioForLoad } from "../../s
 import { throughputOptions } from "../../src/publish/throughput-options";
 
 function ramping(env: Record<string, string>): RampingArrivalRate {
-  const s = scenarioForLoad(readThroughputSettings(env).load);
+  const s = scenarioForLoad(readThroughputSettings(env).profiles[0].load);
   assert.equal(s.executor, "ramping-arrival-rate");
   return s as RampingArrivalRate;
 }
@@ -17,7 +17,7 @@ const totalMs = (s: RampingArrivalRate): number =>
 describe("load profiles to k6 scenarios", () => {
   it("constant: constant-arrival-rate at RATE for DURATION", () => {
     const s = scenarioForLoad(
-      readThroughputSettings({ RATE: "250", DURATION: "2m", PRE_ALLOCATED_VUS: "30", MAX_VUS: "60" }).load,
+      readThroughputSettings({ RATE: "250", DURATION: "2m", PRE_ALLOCATED_VUS: "30", MAX_VUS: "60" }).profiles[0].load,
     );
     assert.deepEqual(s, {
       executor: "constant-arrival-rate",
@@ -135,7 +135,7 @@ describe("throughput options", () => {
 });
 
 describe("latency window plan", () => {
-  const plan = (env: Record<string, string>) => latencyWindowPlan(readThroughputSettings(env).load);
+  const plan = (env: Record<string, string>) => latencyWindowPlan([readThroughputSettings(env).profiles[0].load]);
 
   it("uses 10 s windows, longer ones for long runs (at most 360 windows)", () => {
     assert.deepEqual(plan({ DURATION: "30s" }), { windowMs: 10_000, steps: [] });

@@ -22,7 +22,8 @@ describe("presets", () => {
   for (const name of Object.keys(PRESETS)) {
     it(`${name} is a valid configuration with a description`, () => {
       assert.ok(PRESETS[name].description.length > 10);
-      const s = readThroughputSettings(applyPreset({ PRESET: name }, PRESETS).env);
+      const applied = applyPreset({ PRESET: name }, PRESETS);
+      const s = readThroughputSettings(applied.env, applied.profiles);
       assert.equal(s.preset, name);
     });
   }
@@ -31,14 +32,14 @@ describe("presets", () => {
     const { env, preset } = applyPreset({ PRESET: "baseline", RATE: "7", TENANTS: "" }, PRESETS);
     assert.equal(preset, "baseline");
     const s = readThroughputSettings(env);
-    assert.equal(s.load.rate, 7);
-    assert.equal(s.tenants, PRESETS.baseline.env.TENANTS);
-    assert.equal(s.load.durationMs, 120_000);
+    assert.equal(s.profiles[0].load.rate, 7);
+    assert.equal(s.profiles[0].tenants, PRESETS.baseline.env.TENANTS);
+    assert.equal(s.profiles[0].load.durationMs, 120_000);
   });
 
   it("no PRESET leaves the environment as it is", () => {
     const env = { RATE: "3" };
-    assert.deepEqual(applyPreset(env, PRESETS), { env, preset: null });
+    assert.deepEqual(applyPreset(env, PRESETS), { env, preset: null, profiles: null });
   });
 
   it("an unknown preset lists the available ones", () => {
@@ -56,6 +57,6 @@ describe("presets", () => {
       error: 'RATE="fast" is invalid: expected an integer from 1 to 100000',
     });
     const ok = settingsFromEnv({ PRESET: "smoke" }, PRESETS, readThroughputSettings);
-    assert.ok(ok.ok && ok.settings.load.rate === 5);
+    assert.ok(ok.ok && ok.settings.profiles[0].load.rate === 5);
   });
 });

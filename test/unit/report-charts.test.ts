@@ -29,6 +29,7 @@ function histograms(): Record<Stage, Histogram> {
     queue: histogramOf(Array.from({ length: 1000 }, (_, i) => i + 1)),
     delivery: emptyHistogram(),
     e2e: histogramOf([...Array.from({ length: 1000 }, () => 5), 900]),
+    receiver: emptyHistogram(),
   };
 }
 

@@ -22,15 +22,15 @@ describe("throughput settings", () => {
     );
     assert.deepEqual(
       [
-        s.tenants,
-        s.destinationsPerTenant,
-        s.topic,
-        s.retry,
-        s.payloadBytes,
-        s.load.profile,
-        s.load.rate,
-        s.load.durationMs,
-        s.load.warmupMs,
+        s.profiles[0].tenants,
+        s.profiles[0].destinationsPerTenant,
+        s.profiles[0].topic,
+        s.profiles[0].retry,
+        s.profiles[0].payloadBytes,
+        s.profiles[0].load.profile,
+        s.profiles[0].load.rate,
+        s.profiles[0].load.durationMs,
+        s.warmupMs,
       ],
       [1, 1, "loadtest.event", false, 1024, "constant", 10, 30_000, 0],
     );
@@ -45,13 +45,13 @@ describe("throughput settings", () => {
   });
 
   it("sizes VUs from the peak rate unless told", () => {
-    const l = readThroughputSettings({ RATE: "1000" }).load;
+    const l = readThroughputSettings({ RATE: "1000" }).profiles[0].load;
     assert.deepEqual([l.preAllocatedVUs, l.maxVUs], [500, 2000]);
-    const spike = readThroughputSettings({ PROFILE: "spike", RATE: "100", SPIKE_RATE: "2000" }).load;
+    const spike = readThroughputSettings({ PROFILE: "spike", RATE: "100", SPIKE_RATE: "2000" }).profiles[0].load;
     assert.deepEqual([spike.preAllocatedVUs, spike.maxVUs], [1000, 4000]);
-    const low = readThroughputSettings({ RATE: "4" }).load;
+    const low = readThroughputSettings({ RATE: "4" }).profiles[0].load;
     assert.deepEqual([low.preAllocatedVUs, low.maxVUs], [10, 10]);
-    const set = readThroughputSettings({ PRE_ALLOCATED_VUS: "7", MAX_VUS: "9" }).load;
+    const set = readThroughputSettings({ PRE_ALLOCATED_VUS: "7", MAX_VUS: "9" }).profiles[0].load;
     assert.deepEqual([set.preAllocatedVUs, set.maxVUs], [7, 9]);
   });
 

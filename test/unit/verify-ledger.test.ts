@@ -54,7 +54,7 @@ function cleanSnapshot(): RunSnapshot {
       dest(2, { delivered: 49 }),
       dest(3, { delivered: 49 }),
     ],
-    publish: { accepted: 99, "rejected:500": 1 },
+    publish: [{ accepted: 99, "rejected:500": 1 }],
     anomalies: {},
     routing: {},
   };
@@ -101,7 +101,7 @@ describe("ledger aggregation", () => {
       { delivered: 48, faultPending: 2, faulted: 5, faultPendingSeqs: [2, 6] },
       { faults: { "500": 7 } },
     );
-    const l = buildLedger({ ...rec, retry: true }, inputs, ended());
+    const l = buildLedger(testRunRecord("led", 2, 2, { retry: true }), inputs, ended());
     assert.deepEqual(l.voidReasons, []);
     assert.deepEqual(
       { missing: l.totals.missing, inFlight: l.totals.inFlight, after: l.totals.missingAfterFault },
@@ -129,7 +129,7 @@ describe("ledger aggregation", () => {
       },
       { faults: { "500": 25 } },
     );
-    const l = buildLedger({ ...rec, retry: true }, inputs, ended());
+    const l = buildLedger(testRunRecord("led", 2, 2, { retry: true }), inputs, ended());
     assert.deepEqual(l.voidReasons, []);
     assert.deepEqual(
       { missing: l.totals.missing, inFlight: l.totals.inFlight, after: l.totals.missingAfterFault },
@@ -306,28 +306,28 @@ describe("ledger aggregation", () => {
     [
       "a publish counter that disagrees with the accepted bitmaps",
       (i) => {
-        i.publish.accepted = 100;
+        i.publish[0].accepted = 100;
       },
       /^run state lost \(.*\): publish counter accepted=100 != 99 accepted bits/,
     ],
     [
       "sequence numbers accepted twice",
       (i) => {
-        i.publish.accepted_again = 4;
+        i.publish[0].accepted_again = 4;
       },
       /4 sequence number\(s\) were accepted twice/,
     ],
     [
       "publish answers listing destinations the run did not create",
       (i) => {
-        i.publish.routing_unexpected = 1;
+        i.publish[0].routing_unexpected = 1;
       },
       /^1 publish answer\(s\) listed destinations this run did not create for the event's tenant$/,
     ],
     [
       "publish answers without destination ids",
       (i) => {
-        i.publish.routing_unreadable = 2;
+        i.publish[0].routing_unreadable = 2;
       },
       /^2 publish answer\(s\) had no readable destination_ids$/,
     ],
@@ -364,7 +364,7 @@ describe("ledger aggregation", () => {
         { accepted: 0, rejected: 0 },
       ],
       destinations: [0, 1, 2, 3].map((d) => dest(d, { delivered: 0 })),
-      publish: {},
+      publish: [{}],
     };
     assert.equal(buildLedger(rec, inputs, ended()).deliveredRatio, null);
   });

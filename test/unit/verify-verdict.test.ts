@@ -64,7 +64,7 @@ function ledgerOf(perDestination: Figures[], phase: RunPhase = "ended") {
     runEnd: runEndFor(phase),
     tenants: [{ accepted, rejected: 0 }],
     destinations,
-    publish: { accepted },
+    publish: [{ accepted }],
     anomalies: {},
     routing: Object.fromEntries(
       destinations.flatMap((d) =>
@@ -96,7 +96,7 @@ function histograms(): Record<Stage, Histogram> {
     e2e.maxUs = Math.max(e2e.maxUs, ms * 1000);
   }
   const none = emptyHistogram();
-  return { generator_lag: none, publish: none, queue: none, delivery: none, e2e };
+  return { generator_lag: none, publish: none, queue: none, delivery: none, e2e, receiver: none };
 }
 
 const latencies = (): StageLatencies => stageLatencies(histograms());
@@ -115,19 +115,26 @@ function report(settings: VerifySettings, ledger = ledgerOf([{}, {}]), record = 
       [[101, 10]],
     ],
   );
+  const publish = publishCounters(
+    { accepted: 10, duplicate: 1, "rejected:500": 2, "error:timeout": 1, dropped: 3 },
+    16,
+  );
+  const throughput = throughputOf(timeline);
   return buildReport(
     settings,
     {
       record,
       runEnd: runEndFor("ended"),
       wait: { outcome: "complete", expected: 20, delivered: 20, waitedMs: 1200, polls: 2 },
-      publish: publishCounters({ accepted: 10, duplicate: 1, "rejected:500": 2, "error:timeout": 1, dropped: 3 }, 16),
+      publish,
       ledger,
       latency: latencies(),
       distribution: stageDistributions(histograms()),
       overTime: latencyOverTime(rec, new Map()),
       timeline,
-      throughput: throughputOf(timeline),
+      throughput,
+      // The run's one profile has the run's figures.
+      profiles: [{ publish, ledger, latency: latencies(), throughput, receiverChanged: null }],
     },
     rec.startedAtMs + 70_000,
   );

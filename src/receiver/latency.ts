@@ -1,4 +1,4 @@
-import { fail, parseDurationMs } from "../src/config/env";
+import { fail, parseDurationMs } from "../config/env";
 
 // Added response latency. Forms (durations as in 500ms, 2s):
 //   none | fixed:D | uniform:MIN,MAX | normal:MEAN,STDDEV | longtail:MEDIAN,P99
@@ -38,8 +38,44 @@ function build(kind: string, a: number, b: number): LatencySampler | null {
   }
 }
 
-// null means no added latency.
-export function parseLatency(name: string, text: string): LatencySampler | null {
+// Standard normal density and distribution (erf by Abramowitz and Stegun 7.1.26,
+// absolute error under 1.5e-7).
+function phi(x: number): number {
+  return Math.exp((-x * x) / 2) / Math.sqrt(2 * Math.PI);
+}
+
+function bigPhi(x: number): number {
+  const z = Math.abs(x) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * z);
+  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  const erf = 1 - poly * Math.exp(-z * z);
+  return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
+}
+
+// The mean of each form as sampled (normal clamped at 0: its mean rises when
+// STDDEV is large against MEAN; the 10 min cap is ignored).
+function mean(kind: string, a: number, b: number): number {
+  switch (kind) {
+    case "fixed":
+      return a;
+    case "uniform":
+      return (a + b) / 2;
+    case "normal":
+      return b === 0 ? Math.max(0, a) : a * bigPhi(a / b) + b * phi(a / b);
+    default: {
+      // longtail: log-normal with median a, so the mean is a·e^(σ²/2).
+      const sigma = Math.log(b / a) / Z99;
+      return a * Math.exp((sigma * sigma) / 2);
+    }
+  }
+}
+
+interface LatencyForm {
+  sampler: LatencySampler;
+  meanMs: number;
+}
+
+function parseForm(name: string, text: string): LatencyForm | null {
   const t = text.trim();
   if (t === "none" || t === "0") return null;
   const m = /^(fixed|uniform|normal|longtail):([^,]+)(?:,([^,]+))?$/.exec(t);
@@ -48,5 +84,15 @@ export function parseLatency(name: string, text: string): LatencySampler | null 
   const arity = m ? (m[1] === "fixed" ? 1 : 2) : 0;
   const ok = m !== null && a !== null && a <= MAX_MS && (arity === 1 ? m[3] === undefined : b !== null && b <= MAX_MS);
   const sampler = ok ? build(m[1], a, b ?? 0) : null;
-  return sampler ?? fail(name, t, LATENCY_FORMS);
+  return sampler === null ? fail(name, t, LATENCY_FORMS) : { sampler, meanMs: mean(m?.[1] ?? "", a ?? 0, b ?? 0) };
+}
+
+// null means no added latency.
+export function parseLatency(name: string, text: string): LatencySampler | null {
+  return parseForm(name, text)?.sampler ?? null;
+}
+
+// The mean added latency of a form, in ms (0 for none).
+export function latencyMeanMs(name: string, text: string): number {
+  return parseForm(name, text)?.meanMs ?? 0;
 }

@@ -1,5 +1,5 @@
-import { ConfigError, type Env, fail, formatDuration, readDurationMs, readNumber, readString } from "../src/config/env";
-import { type LatencySampler, parseLatency, type Random } from "./latency";
+import { ConfigError, type Env, fail, formatDuration, readDurationMs, readNumber, readString } from "../config/env";
+import { type LatencySampler, latencyMeanMs, parseLatency, type Random } from "./latency";
 
 // Injected faults. The same fields are read from the environment at start and
 // from the control endpoint's JSON at run time, with the same one-line errors.
@@ -74,16 +74,11 @@ export function readFaults(env: Env, names: FaultNames, base: FaultConfig): Faul
   return c;
 }
 
-// The control endpoint's body: a JSON object with any of the field names.
-export function faultsFromJson(body: string, base: FaultConfig): FaultConfig {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    throw new ConfigError("request body is invalid: expected a JSON object");
-  }
+// A JSON object with any of the JSON_NAMES fields (the control endpoint's body,
+// a preset profile's receiver), merged into base.
+export function faultsFromObject(parsed: unknown, base: FaultConfig, what = "request body"): FaultConfig {
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
-    throw new ConfigError("request body is invalid: expected a JSON object");
+    throw new ConfigError(`${what} is invalid: expected a JSON object`);
   const jsonKeys = Object.values(JSON_NAMES);
   const env: Env = {};
   for (const [k, v] of Object.entries(parsed)) {
@@ -92,6 +87,30 @@ export function faultsFromJson(body: string, base: FaultConfig): FaultConfig {
     env[k] = Array.isArray(v) ? v.join(",") : String(v);
   }
   return readFaults(env, JSON_NAMES, base);
+}
+
+// The control endpoint's body.
+export function faultsFromJson(body: string, base: FaultConfig): FaultConfig {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new ConfigError("request body is invalid: expected a JSON object");
+  }
+  return faultsFromObject(parsed, base);
+}
+
+// Share of attempts answered with a fault (Outpost retries them when the event is eligible).
+export function faultRatio(c: FaultConfig): number {
+  return c.errorRatio + c.timeoutRatio + c.resetRatio;
+}
+
+// How long the mock keeps one attempt waiting for its answer, on average (ms):
+// the added latency on answers and errors, the hold on timeouts (Outpost may give
+// up sooner, at its DELIVERY_TIMEOUT_SECONDS), nothing on resets.
+export function meanAnswerMs(c: FaultConfig): number {
+  const answered = 1 - c.timeoutRatio - c.resetRatio;
+  return answered * latencyMeanMs(JSON_NAMES.latency, c.latency) + c.timeoutRatio * c.timeoutHoldMs;
 }
 
 export type FaultDecision =
