@@ -2,6 +2,7 @@ import type { Preset } from "../../src/config/presets";
 import baseline from "./baseline.json";
 import fanOut from "./fan-out.json";
 import highLoad from "./high-load.json";
+import mixed from "./mixed.json";
 import smoke from "./smoke.json";
 import soak from "./soak.json";
 import spike from "./spike.json";
@@ -13,6 +14,7 @@ export const PRESETS: Record<string, Preset> = {
   baseline,
   "fan-out": fanOut,
   "high-load": highLoad,
+  mixed,
   smoke,
   soak,
   spike,
