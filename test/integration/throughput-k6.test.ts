@@ -63,12 +63,16 @@ describe("throughput on real k6 under real conditions", function () {
   // k6's end-of-test metrics (--summary-export), e.g. metrics.http_req_failed.value.
   type Summary = { metrics: Record<string, { value?: number; count?: number; max?: number }> };
 
-  async function throughput(env: Record<string, string>): Promise<K6Result & { summary: Summary }> {
+  // args: more k6 arguments, e.g. -e NAME=value (k6's own way to set __ENV).
+  async function throughput(
+    env: Record<string, string>,
+    args: string[] = [],
+  ): Promise<K6Result & { summary: Summary }> {
     const file = join(tmp, `summary-${env.TEST_ID}.json`);
     const r = await runK6(join(tmp, "throughput.js"), {
       cwd: tmp,
       env: settings(env),
-      args: [`--summary-export=${file}`],
+      args: [`--summary-export=${file}`, ...args],
     });
     let summary: Summary = { metrics: {} };
     try {
@@ -174,6 +178,114 @@ describe("throughput on real k6 under real conditions", function () {
       assert.ok((lag.p50Ms ?? Infinity) < 12, `generator lag p50 ${lag.p50Ms} ms`);
     });
   }
+
+  // PRESET=mixed: fan-out (1 tenant x 5 destinations, 10 events/s, a 50 ms receiver)
+  // and steady (2 x 1, 20 events/s, an instant receiver), each its own k6 scenario.
+  it("PRESET=mixed runs each profile as its own scenario: per-profile ledgers balanced, the 50 ms receiver reported for its profile", async () => {
+    const testId = "mixed1";
+    // As documented: k6 run -e PRESET=mixed dist/throughput.js (RATE="" leaves each profile its own rate).
+    const r = await throughput({ TEST_ID: testId, RATE: "" }, [
+      "-e",
+      "PRESET=mixed",
+      "-e",
+      "DURATION=3s",
+      "-e",
+      "WARMUP=1s",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const info = k6Messages(r.stderr, "info");
+    assert.ok(
+      info.includes(
+        "TEST_ID=mixed1 provisioned: fanout: 1 tenants x 5 destinations, constant profile, about 30 events; steady: 2 tenants x 1 destinations, constant profile, about 60 events",
+      ),
+      info.join("\n"),
+    );
+    assert.equal(info.filter((l) => l.startsWith("OUTPOST_DELIVERY_CONCURRENCY is unset")).length, 1);
+    // Each scenario numbers its events from 0: the ids and tenants carry the profile.
+    const published = outpost.published.filter((p) => p.id.startsWith(`${testId}_`));
+    const of = (profile: string) => published.filter((p) => p.id.startsWith(`${testId}_${profile}_`));
+    assert.ok(of("fanout").some((p) => p.id === "mixed1_fanout_0" && p.tenant_id === "mixed1-fanout-t0"));
+    assert.deepEqual(new Set(of("steady").map((p) => p.tenant_id)), new Set(["mixed1-steady-t0", "mixed1-steady-t1"]));
+    assert.equal(of("fanout").length + of("steady").length, published.length);
+
+    const report = await verifyNow(testId);
+    assert.equal(report.outcome, "PASS", report.verdict.reasons.join("; "));
+    const [fanout, steady] = report.profiles;
+    assert.deepEqual(
+      [fanout.name, fanout.verdict.outcome, steady.name, steady.verdict.outcome],
+      ["fanout", "PASS", "steady", "PASS"],
+    );
+    for (const p of report.profiles) {
+      const t = p.ledger.totals;
+      assert.equal(t.accepted, t.delivered + t.missing + t.inFlight + t.notRouted);
+      assert.equal(t.delivered, t.accepted);
+    }
+    assert.equal(fanout.ledger.totals.accepted, 5 * fanout.publish.accepted);
+    assert.equal(steady.ledger.totals.accepted, steady.publish.accepted);
+    assert.ok(Math.abs(fanout.publish.attempted - 30) <= 1 && Math.abs(steady.publish.attempted - 60) <= 1);
+    // The fan-out receiver held each answer 50 ms, the steady one none ...
+    assert.deepEqual([fanout.latency.receiver.minMs, fanout.latency.receiver.maxMs], [50, 50]);
+    assert.equal(steady.latency.receiver.maxMs, 0);
+    // ... after the first byte: the delivery stage (ta -> t3) does not hold it,
+    // Outpost's attempt (request to answer) does.
+    assert.ok((fanout.latency.delivery.p99Ms ?? 99) < 50, `delivery p99 ${fanout.latency.delivery.p99Ms}`);
+    const attempts = outpost.attempts.filter((a) => a.eventId.startsWith("mixed1_fanout_"));
+    assert.ok(attempts.length >= 100 && attempts.every((a) => a.endedAtMs - a.startedAtMs >= 50));
+    assert.equal(report.ledger.totals.delivered, fanout.ledger.totals.delivered + steady.ledger.totals.delivered);
+    assert.ok((fanout.throughput.delivered?.events ?? 0) === fanout.ledger.totals.delivered);
+    const text = renderText(report);
+    assert.match(text, /^Latency per stage, profile fanout, ms:$/m);
+    assert.match(text, /^ {2}receiver: how long the mock held its answer after the first byte/m);
+  });
+
+  it("refuses an over-budget preset before any load, in one line giving both numbers (exit 108)", async () => {
+    const budget = {
+      PRESET: "mixed",
+      RATE: "",
+      WARMUP: "0s",
+      OUTPOST_DELIVERY_CONCURRENCY: "2",
+      BUDGET_DELIVERY_OVERHEAD: "5ms",
+    };
+    const r = await throughput({ TEST_ID: "budget1", ...budget });
+    assert.equal(r.code, 108, r.stderr);
+    assert.deepEqual(k6Messages(r.stderr, "error"), [
+      "test aborted: setup failed for TEST_ID=budget1: concurrency budget exceeded: 2.9 concurrent deliveries offered (fanout 2.8 = 10 ev/s × 5 destination(s) × (50.0 ms receiver + 5.0 ms overhead); steady 0.1 = 20 ev/s × 1 destination(s) × (0.0 ms receiver + 5.0 ms overhead)) > BUDGET_TOLERANCE 0.8 × OUTPOST_DELIVERY_CONCURRENCY 2 = 1.6; past it Outpost queues deliveries and the run measures the queue: lower a rate, the fan-out or the receiver latency, set OUTPOST_DELIVERY_CONCURRENCY to the deployment's DELIVERY_MAX_CONCURRENCY × delivery replicas, or BUDGET_CHECK=off",
+    ]);
+    assert.equal(publishedBy("budget1"), 0);
+    assert.ok(![...outpost.tenants.keys()].some((t) => t.startsWith("budget1-")), "no tenant provisioned");
+    assert.equal(await new RunStateStore(redis, "budget1").loadRunRecord(), null);
+
+    // BUDGET_CHECK=off runs it anyway, saying so; the record keeps the budget for the report.
+    const off = await throughput({ TEST_ID: "budget2", ...budget, BUDGET_CHECK: "off" });
+    assert.equal(off.code, 0, off.stderr);
+    assert.ok(
+      k6Messages(off.stderr, "warning").some((l) =>
+        l.startsWith("concurrency budget exceeded, running anyway (BUDGET_CHECK=off): 2.9 concurrent deliveries"),
+      ),
+      off.stderr,
+    );
+    const report = await verifyNow("budget2");
+    assert.deepEqual([report.run.budget?.within, report.run.budget?.allowed], [false, 1.6]);
+    assert.match(renderText(report), /^Concurrency budget \(setup\): concurrency budget exceeded, running anyway/m);
+  });
+
+  it("a run within its budget says how much it uses; a profile without a receiver of its own counts the mock's", async () => {
+    const r = await throughput({
+      TEST_ID: "budget3",
+      OUTPOST_DELIVERY_CONCURRENCY: "100",
+      BUDGET_DELIVERY_OVERHEAD: "5ms",
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(
+      k6Messages(r.stderr, "info").includes(
+        "concurrency budget: 0.1 concurrent deliveries offered (0.1 = 20 ev/s × 1 destination(s) × (0.0 ms receiver + 5.0 ms overhead)), 0.1% of OUTPOST_DELIVERY_CONCURRENCY 100, within BUDGET_TOLERANCE 0.8 × OUTPOST_DELIVERY_CONCURRENCY 100 = 80.0",
+      ),
+      r.stderr,
+    );
+    const report = await verifyNow("budget3");
+    assert.equal(report.run.budget?.profiles[0].receiverSource, "mock");
+    assert.equal(report.profiles.length, 1);
+  });
 
   it("Outpost restarted mid-run: verify alone fails the run on the refused publishes, with count and share", async () => {
     const testId = "restart1";
