@@ -17,17 +17,21 @@ export interface PublishCounters {
   // attempts than planned are iterations k6 dropped or a run cut short.
   attempted: number;
   planned: number;
+  // How many schedules `planned` adds up (one per traffic profile): each may
+  // start one iteration more or fewer than its area.
+  schedules: number;
   // Fields this module does not interpret, kept so nothing is hidden.
   other: Record<string, number>;
 }
 
 // Planned publishes never attempted. k6's arrival-rate executors may start one
-// iteration more or fewer than the schedule's area, so a shortfall of one is none.
+// iteration more or fewer than the schedule's area, so a shortfall of one per
+// schedule is none.
 export function shortfall(p: PublishCounters): number {
-  return p.planned > 0 && p.attempted < p.planned - 1 ? p.planned - p.attempted : 0;
+  return p.planned > 0 && p.attempted < p.planned - p.schedules ? p.planned - p.attempted : 0;
 }
 
-export function publishCounters(hash: Record<string, number>, planned: number): PublishCounters {
+export function publishCounters(hash: Record<string, number>, planned: number, schedules = 1): PublishCounters {
   const out: PublishCounters = {
     accepted: 0,
     duplicate: 0,
@@ -38,6 +42,7 @@ export function publishCounters(hash: Record<string, number>, planned: number): 
     unscheduled: 0,
     attempted: 0,
     planned,
+    schedules,
     other: {},
   };
   for (const [field, n] of Object.entries(hash)) {

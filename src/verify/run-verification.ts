@@ -53,7 +53,7 @@ export async function runVerification(
       record,
       runEnd: snapshot.runEnd,
       wait,
-      publish: publishCounters(allPublish, record.plannedEvents),
+      publish: publishCounters(allPublish, record.plannedEvents, record.profiles.length),
       ledger: buildLedger(record, snapshot, opts),
       latency: latency.stages,
       distribution: latency.distribution,

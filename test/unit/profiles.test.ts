@@ -3,6 +3,7 @@ import type { Env } from "../../src/config/env";
 import { applyPreset, type Preset, type PresetProfile } from "../../src/config/presets";
 import { publicThroughputSettings, readThroughputSettings } from "../../src/config/throughput-settings";
 import { plannedEvents } from "../../src/publish/load-profile";
+import { publishCounters, shortfall } from "../../src/verify/publish-counters";
 import { throughputOptions } from "../../src/publish/throughput-options";
 import {
   destinationCount,
@@ -94,6 +95,14 @@ const read = (env: Env, presets = PROFILED) => {
   const applied = applyPreset(env, presets);
   return readThroughputSettings(applied.env, applied.profiles);
 };
+
+describe("traffic profiles: publish counts", () => {
+  it("allows each profile's schedule its one iteration more or fewer before calling publishes never made", () => {
+    assert.equal(shortfall(publishCounters({ accepted: 58 }, 60, 2)), 0);
+    assert.equal(shortfall(publishCounters({ accepted: 57 }, 60, 2)), 3);
+    assert.equal(shortfall(publishCounters({ accepted: 58 }, 60)), 2);
+  });
+});
 
 describe("traffic profiles: presets", () => {
   it("mixed: a fan-out profile with a 50 ms receiver next to steady traffic with an instant one, each its own scenario", () => {

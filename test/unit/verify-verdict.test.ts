@@ -414,6 +414,7 @@ describe("report and its text rendering", () => {
       unscheduled: 0,
       attempted: 14,
       planned: 16,
+      schedules: 1,
       other: { dropped: 3 },
     });
   });
