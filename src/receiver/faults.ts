@@ -1,8 +1,9 @@
 import { ConfigError, type Env, fail, formatDuration, readDurationMs, readNumber, readString } from "../config/env";
 import { type LatencySampler, latencyMeanMs, parseLatency, type Random } from "./latency";
 
-// Injected faults. The same fields are read from the environment at start and
-// from the control endpoint's JSON at run time, with the same one-line errors.
+// Injected faults: the mock's receiver behaviour. The same fields are read from
+// the environment at start, from the control endpoint's JSON at run time and
+// from a preset's traffic profile (its receiver), with the same one-line errors.
 export interface FaultConfig {
   errorRatio: number;
   errorStatuses: number[];

@@ -125,7 +125,7 @@ describe("concurrency budget", () => {
 
   it("reads its settings: no budget unless OUTPOST_DELIVERY_CONCURRENCY is set", () => {
     const none = readThroughputSettings({}).budget;
-    assert.deepEqual(none, { deliveryConcurrency: null, tolerance: 0.8, check: true, overheadMs: 5, maxAttempts: 11 });
+    assert.deepEqual(none, { deliveryConcurrency: null, tolerance: 0.8, check: true, overheadMs: 10, maxAttempts: 11 });
     const set = readThroughputSettings({
       OUTPOST_DELIVERY_CONCURRENCY: "200",
       BUDGET_TOLERANCE: "1.2",
