@@ -60,9 +60,8 @@ async function handleProfileControl(
       400,
       `testId=${JSON.stringify(testId)} is invalid: expected a TEST_ID (1 to 48 letters, digits or '-')`,
     );
-  const cached = await deps.runs.get(testId);
-  if (cached.record === null) return sendError(res, 404, `no run record for testId=${testId}`);
-  const run = cached as KnownRun;
+  const run = await deps.runs.get(testId);
+  if (run.record === null) return sendError(res, 404, `no run record for testId=${testId}`);
   const profile = profileOf(run, profileName);
   if (typeof profile === "string") return sendError(res, 400, profile);
   const shown = (config: FaultConfig, source: string): Record<string, unknown> => ({

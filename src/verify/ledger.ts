@@ -232,13 +232,17 @@ function attemptsOf(p: RunProfile, opts: LedgerOptions): number {
   return p.retry ? opts.maxAttempts : 1;
 }
 
-// The figures of some destinations (their rows, snapshots and profiles).
-function summarise(
-  record: RunRecord,
-  snap: RunSnapshot,
-  part: { rows: DestinationRow[]; destinations: DestinationSnapshot[]; profiles: RunProfile[]; voidReasons: string[] },
-  opts: LedgerOptions,
-): LedgerSummary {
+// Some destinations of a run: their rows and snapshots, the profiles they
+// belong to, and what voids their figures.
+interface Part {
+  rows: DestinationRow[];
+  destinations: DestinationSnapshot[];
+  profiles: RunProfile[];
+  voidReasons: string[];
+}
+
+// The ledger's figures of a part.
+function summarise(record: RunRecord, snap: RunSnapshot, part: Part, opts: LedgerOptions): LedgerSummary {
   const { rows, destinations } = part;
   const totals = { faults: {}, signatures: {} } as Ledger["totals"];
   for (const k of TOTAL_FIELDS) totals[k] = sum(rows.map((r) => r[k]));
@@ -275,13 +279,6 @@ function summarise(
     exhaustedSplitSkipped: destinations.filter((s) => !s.exhaustedSplitDone).map((s) => s.destination),
     voidReasons: part.voidReasons,
   };
-}
-
-interface Part {
-  rows: DestinationRow[];
-  destinations: DestinationSnapshot[];
-  profiles: RunProfile[];
-  voidReasons: string[];
 }
 
 // One profile's rows and what voids them (its destinations, its publish counters).

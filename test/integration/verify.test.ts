@@ -154,6 +154,7 @@ describe("verify against a real redis-server", () => {
       unscheduled: 0,
       attempted: 303,
       planned: 305,
+      schedules: 1,
       other: {},
     });
     assert.equal(r.ledger.deliveredRatio, 596 / 600);
