@@ -12,10 +12,11 @@ import { mockAttempts } from "./stack";
 // Redis), in arrival order.
 async function attemptsSeen(mock: MockProcess, report: VerifyReport): Promise<Map<string, RecentAttempt[]>> {
   const seen = new Map<string, RecentAttempt[]>();
-  const shape = report.run.shape;
+  // These cases run one profile.
+  const profile = report.run.profiles[0];
   for (let seq = 0; seq < report.publish.attempted; seq++) {
-    const id = eventId(report.testId, seq);
-    for (const d of destinationIndexes(shape, tenantOfSeq(shape, seq)))
+    const id = eventId(report.testId, profile, seq);
+    for (const d of destinationIndexes(profile, tenantOfSeq(profile, seq)))
       seen.set(pair({ eventId: id, destination: d }), []);
     for (const a of await mockAttempts(mock, id)) seen.get(pair({ eventId: id, destination: a.destination }))?.push(a);
   }

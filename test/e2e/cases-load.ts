@@ -130,7 +130,7 @@ export function loadCases(ctx: CaseContext): void {
         assert.deepEqual(seen.json.anomalies, {}, `anomalies of ${ids[i]}`);
         assert.equal((seen.json.deliveries as Record<string, number>).first, tot.delivered);
         ctx.note(
-          `${ids[i]} (${r.run.shape.tenants}x${r.run.shape.destinationsPerTenant}): ${r.publish.accepted} events, delivered ${tot.delivered}/${tot.accepted}, unknown ${tot.unknown}, anomalies none`,
+          `${ids[i]} (${r.run.profiles[0].tenants}x${r.run.profiles[0].destinationsPerTenant}): ${r.publish.accepted} events, delivered ${tot.delivered}/${tot.accepted}, unknown ${tot.unknown}, anomalies none`,
         );
       }
     },

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { NodeHttpPort } from "../../adapters/node/http";
-import { tenantId } from "../../src/runstate/identity";
+import { layoutProfiles, tenantId } from "../../src/runstate/identity";
 import { metric } from "../mock-webhook/fixtures";
 import { freePort } from "../support/redis-server";
 import type { CaseContext } from "./context";
@@ -55,7 +55,7 @@ export function misconfigurationCases(ctx: CaseContext): void {
       assert.equal(await metric(s.mock, "mock_webhook_requests_total", { route: "webhook" }), deliveriesBefore);
       const tenant = await http.request({
         method: "GET",
-        url: `${target.url}/api/v1/tenants/${tenantId(id, 0)}`,
+        url: `${target.url}/api/v1/tenants/${tenantId(id, layoutProfiles([{ name: "", tenants: 1, destinationsPerTenant: 1 }])[0], 0)}`,
         headers: target.apiKey ? { Authorization: `Bearer ${target.apiKey}` } : {},
       });
       assert.equal(tenant.status, 404, "nothing provisioned in Outpost");

@@ -30,9 +30,9 @@ export function assertSound(report: VerifyReport, target: E2eTarget, text: strin
   return t;
 }
 
-// accepted publishes x destinations per tenant: what the ledger must account for.
+// accepted publishes x destinations per tenant, per profile: what the ledger must account for.
 export function expectedDeliveries(report: VerifyReport): number {
-  return report.publish.accepted * report.run.shape.destinationsPerTenant;
+  return report.profiles.reduce((n, p, i) => n + p.publish.accepted * report.run.profiles[i].destinationsPerTenant, 0);
 }
 
 // "<event id>@d<destination>" for lists of undelivered events.

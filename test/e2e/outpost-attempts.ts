@@ -1,4 +1,5 @@
 import { NodeHttpPort } from "../../adapters/node/http";
+import { profileOfDestination } from "../../src/runstate/identity";
 import type { VerifyReport } from "../../src/verify/report";
 import { pair } from "./checks";
 import type { E2eTarget } from "./target";
@@ -77,17 +78,20 @@ export async function loggedOutcomes(target: E2eTarget, report: VerifyReport): P
   if (rows === null) return null;
   const index = new Map(report.run.destinations.map((d) => [d.id, d.index]));
   const byDelivery = new Map<string, LoggedAttempt[]>();
+  // Attempts Outpost makes per event of the delivery's profile.
+  const attemptsAllowed = new Map<string, number>();
   for (const a of rows) {
-    const key = pair({ eventId: a.event_id, destination: index.get(a.destination_id) ?? -1 });
+    const destination = index.get(a.destination_id) ?? -1;
+    const key = pair({ eventId: a.event_id, destination });
     const list = byDelivery.get(key) ?? [];
     list.push({ attempt: a.attempt_number, success: a.status === "success", code: a.code });
     byDelivery.set(key, list);
+    attemptsAllowed.set(key, profileOfDestination(report.run.profiles, destination)?.retry ? target.maxAttempts : 1);
   }
-  const maxAttempts = report.run.retry ? target.maxAttempts : 1;
   const out: DeliveryOutcomes = { delivered: [], gaveUp: [], retryLost: [], attempts: rows.length };
   for (const [key, list] of byDelivery) {
     if (list.some((a) => a.success)) out.delivered.push(key);
-    else if (Math.max(...list.map((a) => a.attempt)) >= maxAttempts) out.gaveUp.push(key);
+    else if (Math.max(...list.map((a) => a.attempt)) >= (attemptsAllowed.get(key) ?? 1)) out.gaveUp.push(key);
     else out.retryLost.push(key);
   }
   for (const k of ["delivered", "gaveUp", "retryLost"] as const) out[k].sort(byEventThenDestination);
