@@ -83,6 +83,48 @@ export function loadCases(ctx: CaseContext): void {
   );
 
   it(
+    title(
+      "mixed: two traffic profiles in one run (PRESET=mixed, 3 s), each its own k6 scenario: each profile balanced and passing, the fan-out receiver's 50 ms in its receiver stage, not in delivery",
+    ),
+    async () => {
+      const s = ctx.stack();
+      const id = s.testId("mixed");
+      // The suite's 2x2 shape and payload would override every profile's own.
+      const t = await s.throughput(
+        { TEST_ID: id, TENANTS: "", DESTINATIONS_PER_TENANT: "", PAYLOAD_BYTES: "" },
+        { args: ["-e", "PRESET=mixed", "-e", "DURATION=3s", "-e", "WARMUP=1s"] },
+      );
+      assert.equal(t.code, 0, t.stderr);
+      const v = await s.verify(id);
+      assert.equal(v.code, 0, v.stdout);
+      const r = v.report;
+      const tot = assertSound(r, target, v.stdout);
+      assert.equal(tot.accepted, expectedDeliveries(r));
+      assertScheduled(r.publish.accepted, 90, t);
+      const [fanout, steady] = r.profiles;
+      assert.deepEqual(
+        r.profiles.map((p) => [p.name, p.verdict.outcome, p.ledger.totals.delivered === p.ledger.totals.accepted]),
+        [
+          ["fanout", "PASS", true],
+          ["steady", "PASS", true],
+        ],
+      );
+      assert.equal(fanout.ledger.totals.accepted, 5 * fanout.publish.accepted);
+      assert.deepEqual([fanout.latency.receiver.minMs, steady.latency.receiver.maxMs], [50, 0]);
+      assert.ok((fanout.latency.delivery.p50Ms ?? 99) < 50, `fan-out delivery p50 ${fanout.latency.delivery.p50Ms}`);
+      assert.match(v.stdout, /^ {2}ok {3}profiles: each of the 2 profiles passes on its own figures$/m);
+      ctx.note(
+        r.profiles
+          .map(
+            (p) =>
+              `${p.name}: ${p.publish.accepted} events, delivered ${p.ledger.totals.delivered}/${p.ledger.totals.accepted}, delivery p50 ${p.latency.delivery.p50Ms?.toFixed(1)} ms, receiver p50 ${p.latency.receiver.p50Ms?.toFixed(1)} ms, e2e p99 ${p.latency.e2e.p99Ms?.toFixed(1)} ms`,
+          )
+          .join("; "),
+      );
+    },
+  );
+
+  it(
     title("verify run twice gives the same JSON apart from its timestamps (generatedAt, wait time, polls)"),
     async () => {
       if (steadyId === undefined) throw new Error("needs the steady run");

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { NodeRedisPort } from "../../adapters/node/redis";
 import { buildBundles } from "../support/bundle-build";
 import { readVerifySettings } from "../../src/config/verify-settings";
+import { FAKE_TARGET } from "../../src/outpost/target";
 import { RunStateStore } from "../../src/runstate/store";
 import { renderText } from "../../src/verify/render-text";
 import type { VerifyReport } from "../../src/verify/report";
@@ -196,7 +197,7 @@ describe("throughput on real k6 under real conditions", function () {
     const info = k6Messages(r.stderr, "info");
     assert.ok(
       info.includes(
-        "TEST_ID=mixed1 provisioned: fanout: 1 tenants x 5 destinations, constant profile, about 30 events; steady: 2 tenants x 1 destinations, constant profile, about 60 events",
+        `TEST_ID=mixed1 provisioned: fanout: 1 tenants x 5 destinations, constant profile, about 30 events; steady: 2 tenants x 1 destinations, constant profile, about 60 events, ${FAKE_TARGET}`,
       ),
       info.join("\n"),
     );
