@@ -124,11 +124,12 @@ export function distributionChart(
 }
 
 // Published events, delivered events (first deliveries) and deliveries still
-// owed per second; owed = accepted so far x destinations per tenant - delivered so far.
-export function timelineChart(id: string, timeline: TimelinePoint[], destinationsPerTenant: number): ChartSpec {
+// owed per second; owed = what the events accepted so far owe (each times its
+// profile's destinations per tenant) - delivered so far.
+export function timelineChart(id: string, timeline: TimelinePoint[]): ChartSpec {
   let owed = 0;
   const inFlight = timeline.map((p) => {
-    owed += p.published * destinationsPerTenant - p.delivered;
+    owed += p.owed - p.delivered;
     return owed;
   });
   return {

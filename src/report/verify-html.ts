@@ -5,6 +5,7 @@ import type { LatencyOverTime } from "../verify/latency-over-time";
 import type { DestinationRow, RoutingGap, UndeliveredEvent } from "../verify/ledger";
 import { absentStages, withAbsentStagesEmpty } from "../verify/parse-verify-report";
 import type { LostRunReport } from "../verify/lost-run";
+import { budgetText, PROFILE_COLUMNS, profileLabel, profileRows } from "../verify/profile-text";
 import { isLostRun, type VerifyReport, type VerifyResult } from "../verify/report";
 import type { Rate } from "../verify/throughput";
 import { verdictHeadline } from "../verify/verdict-headline";
@@ -65,7 +66,40 @@ function verdictSection(r: VerifyReport): string {
       { label: "e2e p50 (ms)", value: fmtMs(e2e.p50Ms) },
       { label: "e2e p99 (ms)", value: fmtMs(e2e.p99Ms) },
     ]),
+    paragraph(budgetText(r)),
   ].join("\n");
+}
+
+// A run of several traffic profiles: each one's verdict and figures, and its latency per stage.
+function profilesSection(r: VerifyReport): string {
+  if (r.profiles.length < 2) return "";
+  const rows = profileRows(r, fmtPercent).map((row, i): Cell[] => {
+    const pass = r.profiles[i].verdict.pass;
+    return row.map((c, col) => (col === 1 ? { html: esc(String(c)), cls: pass ? "ok" : "bad" } : c));
+  });
+  const notes = r.profiles.flatMap((p) =>
+    p.verdict.pass ? [] : [`${profileLabel(p)}: ${p.verdict.reasons.join("; ")}`],
+  );
+  const latency = r.profiles.map((p) =>
+    table(
+      ["stage", "samples", "mean", "p50", "p90", "p95", "p99", "max", "below zero"],
+      STAGES.map((stage): Cell[] => {
+        const s = p.latency[stage];
+        return [stage, s.count, ...[s.meanMs, s.p50Ms, s.p90Ms, s.p95Ms, s.p99Ms, s.maxMs].map(msCell), s.belowZero];
+      }),
+      `profile ${profileLabel(p)}: latency per stage (ms)`,
+    ),
+  );
+  return section(
+    "profiles",
+    "Traffic profiles",
+    paragraph(
+      "Each profile is a k6 scenario of its own, judged by the same checks on its own figures; accepted = delivered + missing + in flight + not routed, over its destinations.",
+    ),
+    table(PROFILE_COLUMNS, rows),
+    ...notes.map(paragraph),
+    ...latency,
+  );
 }
 
 const msCell = (v: number | null): Cell => ({ html: fmtMs(v), cls: "num" });
@@ -83,7 +117,7 @@ function throughputSection(r: VerifyReport, charts: ChartSet): string {
       ["", "events", "seconds", "per second", "peak second"],
       [rateRow("published (accepted)", r.throughput.published), rateRow("delivered (first)", r.throughput.delivered)],
     ),
-    charts.chart(timelineChart("chart-timeline", r.timeline, r.run.profiles[0].destinationsPerTenant), "no events"),
+    charts.chart(timelineChart("chart-timeline", r.timeline), "no events"),
   );
 }
 
@@ -99,7 +133,7 @@ function latencySection(r: VerifyReport, absent: Stage[], charts: ChartSet): str
     "Latency per stage (ms)",
     table(["stage", "samples", "mean", "min", "p50", "p90", "p95", "p99", "max", "below zero"], rows),
     paragraph(
-      `generator_lag: the event's scheduled time (t0) to k6 starting its iteration; publish: iteration start to publish ack (k6); queue: ack to Outpost's attempt start; delivery: attempt start to first byte at the mock; e2e: scheduled time to first byte. ${r.latency.precision.statement}. Events started in the warm-up are not sampled.`,
+      `generator_lag: the event's scheduled time (t0) to k6 starting its iteration; publish: iteration start to publish ack (k6); queue: ack to Outpost's attempt start; delivery: attempt start to first byte at the mock; e2e: scheduled time to first byte; receiver: how long the mock held its answer after the first byte (its receiver latency: in neither delivery nor e2e, but Outpost's delivery worker waits for it). ${r.latency.precision.statement}. Events started in the warm-up are not sampled.`,
     ),
     absent.length === 0 ? "" : paragraph(`Not in this report (written by an older verify): ${absent.join(", ")}.`),
     charts.chart(percentileCurveChart("chart-percentiles", r.latency.distribution, r.latency.stages)),
@@ -345,6 +379,7 @@ export function renderVerifyHtml(result: VerifyResult & WithResources, assets: C
     // A report saved before targets were recorded has no `against`.
     r.against === undefined ? "" : `<p class="sub">${esc(`Run made ${r.against}.`)}</p>`,
     verdictSection(r),
+    profilesSection(r),
     throughputSection(r, charts),
     latencySection(r, absent, charts),
     r.resources === undefined ? "" : resourcesSection(r.resources, charts),

@@ -76,5 +76,6 @@ function withProfiles(r: VerifyReport): VerifyReport {
     plannedEndMs: r.run.plannedEndMs,
     receiver: null,
   };
-  return { ...r, run: { ...r.run, profiles: [profile], budget: null }, profiles: [] };
+  const timeline = r.timeline.map((p) => ({ ...p, owed: p.published * profile.destinationsPerTenant }));
+  return { ...r, run: { ...r.run, profiles: [profile], budget: null }, profiles: [], timeline };
 }

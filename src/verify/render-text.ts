@@ -1,13 +1,12 @@
-import { budgetLine } from "../budget/concurrency-budget";
 import { formatDuration } from "../config/env";
-import type { FaultConfig } from "../receiver/faults";
 import { type Stage, STAGES } from "../runstate/keys";
 import type { RunProfile } from "../runstate/record";
 import { EXHAUSTED_SPLIT_LIMIT } from "../runstate/scripts";
 import type { StageLatencies } from "./latency";
 import type { DestinationRow, UndeliveredEvent } from "./ledger";
 import { renderLostRun } from "./lost-run";
-import { isLostRun, type ProfileReport, type VerifyReport, type VerifyResult } from "./report";
+import { budgetText, PROFILE_COLUMNS, profileLabel, profileRows, receiverText } from "./profile-text";
+import { isLostRun, type VerifyReport, type VerifyResult } from "./report";
 import type { Rate, TimelinePoint } from "./throughput";
 import { shortfall } from "./publish-counters";
 import { percentText } from "./verdict";
@@ -170,29 +169,6 @@ function receiverNote(stages: StageLatencies): string[] {
   ];
 }
 
-const percent = (x: number): string => `${(x * 100).toFixed(0)}%`;
-
-// A receiver behaviour in a few words.
-function receiverText(c: FaultConfig | Record<string, unknown> | null): string {
-  if (c === null) return "the mock's";
-  const parts = [`latency ${c.latency}`];
-  if (Number(c.errorRatio) > 0) parts.push(`errors ${percent(Number(c.errorRatio))} (${String(c.errorStatuses)})`);
-  if (Number(c.timeoutRatio) > 0) parts.push(`timeouts ${percent(Number(c.timeoutRatio))}`);
-  if (Number(c.resetRatio) > 0) parts.push(`resets ${percent(Number(c.resetRatio))}`);
-  return parts.join(", ");
-}
-
-function profileLabel(p: { name: string }): string {
-  return p.name === "" ? "(unnamed)" : p.name;
-}
-
-function budgetLines(r: VerifyReport): string[] {
-  const b = r.run.budget;
-  return [
-    `Concurrency budget (setup): ${b === null ? "not checked (OUTPOST_DELIVERY_CONCURRENCY was unset)" : budgetLine(b)}.`,
-  ];
-}
-
 function profileShape(p: RunProfile): string {
   return `${p.tenants} tenant(s) x ${p.destinationsPerTenant} destination(s), topic ${p.topic}, retry ${p.retry ? "on" : "off"}`;
 }
@@ -206,50 +182,15 @@ function runLine(r: VerifyReport): string {
   return `Run: ${shape}; started ${iso(run.startedAtMs)}, ended ${iso(r.runEnd.endedAtMs)}; latency excludes events started before ${iso(run.warmupEndsAtMs)} (warm-up).`;
 }
 
-const rate = (x: { perSecond: number } | null): string => (x === null ? "-" : x.perSecond.toFixed(1));
-
 // A run of several profiles: each one's verdict, ledger, throughput and latency.
 function profileSections(r: VerifyReport): string[] {
   if (r.profiles.length < 2) return [];
-  const rows = r.profiles.map((p: ProfileReport, i) => {
-    const rp = r.run.profiles[i];
-    const t = p.ledger.totals;
-    return [
-      profileLabel(p),
-      p.verdict.headline,
-      `${rp.tenants} x ${rp.destinationsPerTenant}`,
-      receiverText(p.receiverChanged ?? rp.receiver),
-      t.accepted,
-      t.delivered,
-      t.missing,
-      t.inFlight,
-      t.notRouted,
-      p.ledger.deliveredRatio === null ? "-" : percentText(p.ledger.deliveredRatio),
-      rate(p.throughput.published),
-      rate(p.throughput.delivered),
-      p.budget === null ? "-" : p.budget.concurrency.toFixed(1),
-    ];
-  });
   const lines = [
     "",
     "Profiles (each judged on its own figures; accepted = delivered + missing + in flight + not routed, over its destinations):",
     ...table(
-      [
-        "profile",
-        "verdict",
-        "tenants x dest.",
-        "receiver",
-        "accepted",
-        "delivered",
-        "missing",
-        "in flight",
-        "not routed",
-        "delivered %",
-        "published/s",
-        "delivered/s",
-        "concurrency",
-      ],
-      rows,
+      PROFILE_COLUMNS,
+      profileRows(r, (x) => (x === null ? "-" : percentText(x))),
     ),
   ];
   for (const p of r.profiles) {
@@ -280,7 +221,7 @@ export function renderText(result: VerifyResult): string {
     ...v.checks.map((c) => `  ${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`),
     "",
     runLine(r),
-    ...budgetLines(r),
+    budgetText(r),
     waitLine(r),
     "",
     `Publish: ${publishedOfPlanned(r)}accepted ${r.publish.accepted}, duplicate ${r.publish.duplicate}, rejected (status) ${counts(r.publish.rejected)}, errors ${counts(r.publish.errors)}${Object.keys(r.publish.other).length ? `, other ${counts(r.publish.other)}` : ""}.`,

@@ -6,6 +6,9 @@ export interface TimelinePoint {
   second: number;
   published: number;
   delivered: number;
+  // Deliveries that second's accepted publishes owe: each one times its
+  // profile's destinations per tenant.
+  owed: number;
 }
 
 export interface Rate {
@@ -25,22 +28,32 @@ export interface Throughput {
 
 type Series = Array<[number, number]>;
 
+// A profile's accepted publishes per second, and the deliveries each one owes.
+export interface PublishSeries {
+  series: Series;
+  destinationsPerTenant: number;
+}
+
 // Beyond this span seconds without events are left out: a single receipt
 // stamped by a badly skewed clock must not make a row for every second between.
 export const MAX_DENSE_TIMELINE_SECONDS = 48 * 3600;
 
 // One row per second from the first to the last second of either series,
 // zeros included so gaps in delivery are visible (up to MAX_DENSE_TIMELINE_SECONDS).
-export function buildTimeline(published: Series, deliveries: Series[]): TimelinePoint[] {
+export function buildTimeline(published: PublishSeries[], deliveries: Series[]): TimelinePoint[] {
   const rows = new Map<number, TimelinePoint>();
   const at = (second: number): TimelinePoint => {
     const known = rows.get(second);
     if (known !== undefined) return known;
-    const p = { second, published: 0, delivered: 0 };
+    const p = { second, published: 0, delivered: 0, owed: 0 };
     rows.set(second, p);
     return p;
   };
-  for (const [s, n] of published) at(s).published += n;
+  for (const { series, destinationsPerTenant } of published)
+    for (const [s, n] of series) {
+      at(s).published += n;
+      at(s).owed += n * destinationsPerTenant;
+    }
   for (const series of deliveries) for (const [s, n] of series) at(s).delivered += n;
   if (rows.size === 0) return [];
   // reduce, not Math.min(...): a day-long soak has 86,400 seconds.
@@ -49,7 +62,7 @@ export function buildTimeline(published: Series, deliveries: Series[]): Timeline
   const last = seconds.reduce((a, b) => Math.max(a, b));
   if (last - first >= MAX_DENSE_TIMELINE_SECONDS) return Array.from(rows.values()).sort((a, b) => a.second - b.second);
   const out: TimelinePoint[] = [];
-  for (let s = first; s <= last; s++) out.push(rows.get(s) ?? { second: s, published: 0, delivered: 0 });
+  for (let s = first; s <= last; s++) out.push(rows.get(s) ?? { second: s, published: 0, delivered: 0, owed: 0 });
   return out;
 }
 
@@ -73,19 +86,19 @@ export async function readThroughput(
   store: RunStateStore,
   record: RunRecord,
 ): Promise<{ timeline: TimelinePoint[]; throughput: Throughput; profiles: Throughput[] }> {
-  const published: Series[] = [];
+  const published: PublishSeries[] = [];
   const delivered: Series[][] = [];
   for (const p of record.profiles) {
-    published.push(await store.publishTimeline(p.index));
+    published.push({ series: await store.publishTimeline(p.index), destinationsPerTenant: p.destinationsPerTenant });
     const own: Series[] = [];
     for (let j = 0; j < p.tenants * p.destinationsPerTenant; j++)
       own.push(await store.deliveryTimeline(p.firstDestination + j));
     delivered.push(own);
   }
-  const timeline = buildTimeline(published.flat(), delivered.flat());
+  const timeline = buildTimeline(published, delivered.flat());
   return {
     timeline,
     throughput: throughputOf(timeline),
-    profiles: published.map((series, i) => throughputOf(buildTimeline(series, delivered[i]))),
+    profiles: published.map((series, i) => throughputOf(buildTimeline([series], delivered[i]))),
   };
 }

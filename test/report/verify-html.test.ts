@@ -6,8 +6,9 @@ import { RunStateStore } from "../../src/runstate/store";
 import { viewInChromium } from "../support/chromium";
 import { runNodeTool } from "../support/node-tool";
 import { withRedis } from "../support/redis-server";
-import { testRunRecord } from "../support/run-record";
+import { testProfiles, testRunRecord } from "../support/run-record";
 import { reportRun } from "../support/report-run";
+import { publishAndDeliver } from "../support/scripted-run";
 
 // SUMMARY_HTML from tools/verify.ts (Node), opened in headless Chromium: every
 // chart drawn, no console error, no request leaving the file.
@@ -29,6 +30,16 @@ describe("verify HTML report (Node) in Chromium", function () {
     const lostStore = new RunStateStore(live.redis, lost.testId);
     await reportRun(lostStore, lost);
     await live.redis.command(["DEL", lostStore.keys.record]);
+    // Two traffic profiles: fan-out behind a receiver holding 50 ms, steady traffic without.
+    const profiles = testProfiles([
+      { name: "fanout", tenants: 1, destinationsPerTenant: 5, plannedEvents: 40 },
+      { name: "steady", tenants: 2, destinationsPerTenant: 1, plannedEvents: 60 },
+    ]);
+    const mixed = testRunRecord("html-mixed", 0, 0, { profiles, plannedEvents: 100 });
+    const mixedStore = new RunStateStore(live.redis, mixed.testId);
+    await mixedStore.createRunRecord(mixed);
+    await publishAndDeliver(mixedStore, mixed, 40, { profile: profiles[0], receiverHoldMs: 50, open: true });
+    await publishAndDeliver(mixedStore, mixed, 60, { profile: profiles[1] });
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -97,5 +108,42 @@ describe("verify HTML report (Node) in Chromium", function () {
     const view = await viewInChromium(html);
     assert.deepEqual(view.errors, []);
     assert.match(view.text, /Not in this report \(written by an older verify\): generator_lag\./);
+  });
+
+  it("shows each traffic profile's verdict, figures and latency per stage, the receiver's hold with it", async () => {
+    const html = join(dir, "mixed.html");
+    assert.equal(verify("html-mixed", html).status, 0);
+    const view = await viewInChromium(html);
+    assert.deepEqual(view.errors, []);
+    assert.deepEqual(view.requests, []);
+    assert.match(view.text, /Traffic profiles/);
+    assert.match(view.text, /fanout\s+PASS\s+1 x 5\s+the mock's\s+200\s+200/);
+    assert.match(view.text, /steady\s+PASS\s+2 x 1\s+the mock's\s+60\s+60/);
+    assert.match(view.text, /profile fanout: latency per stage \(ms\)/);
+    assert.match(view.text, /receiver\s+200\s+50\.0\s+50\.0/);
+    assert.match(view.text, /Concurrency budget \(setup\): not checked \(OUTPOST_DELIVERY_CONCURRENCY was unset\)\./);
+  });
+
+  it("make report renders a report saved before traffic profiles: its run is one unnamed profile", async () => {
+    const json = join(dir, "before-profiles.json");
+    assert.equal(runNodeTool("verify", { ...verifyEnv("html-run"), SUMMARY_JSON: json }).status, 99);
+    const older = JSON.parse(readFileSync(json, "utf8"));
+    const [p] = older.run.profiles;
+    older.run = { ...older.run, shape: { tenants: p.tenants, destinationsPerTenant: p.destinationsPerTenant } };
+    older.run.topic = p.topic;
+    older.run.retry = p.retry;
+    delete older.run.profiles;
+    delete older.run.budget;
+    delete older.profiles;
+    for (const t of older.timeline) delete t.owed;
+    writeFileSync(json, JSON.stringify(older));
+    const html = join(dir, "before-profiles.html");
+    const r = runNodeTool("report", { SUMMARY_JSON: json, SUMMARY_HTML: html });
+    assert.equal(r.status, 0, r.stderr);
+    const view = await viewInChromium(html);
+    assert.deepEqual(view.errors, []);
+    assert.ok(view.charts.some((c) => c.id === "chart-timeline"));
+    assert.match(view.text, /1 tenant\(s\) x 2 destination\(s\)/);
+    assert.doesNotMatch(view.text, /Traffic profiles/);
   });
 });

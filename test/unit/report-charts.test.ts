@@ -82,23 +82,22 @@ describe("report charts", () => {
   });
 
   it("counts deliveries owed per second from accepted events x destinations per tenant", () => {
-    const chart = timelineChart(
-      "t",
-      [
-        { second: 10, published: 5, delivered: 4 },
-        { second: 11, published: 5, delivered: 12 },
-        { second: 12, published: 0, delivered: 3 },
-      ],
-      2,
-    );
+    const chart = timelineChart("t", [
+      { second: 10, published: 5, delivered: 4, owed: 10 },
+      { second: 11, published: 5, delivered: 12, owed: 10 },
+      { second: 12, published: 0, delivered: 3, owed: 0 },
+    ]);
     assert.deepEqual(chart.series[2].values, [6, 4, 1]);
   });
 
   it("escapes what could end a script element and leaves out empty charts", () => {
     const charts = new ChartSet();
-    const note = charts.chart(timelineChart("t", [], 1), "no events");
+    const note = charts.chart(timelineChart("t", []), "no events");
     assert.match(note, /no events/);
-    charts.chart({ ...timelineChart("x", [{ second: 1, published: 1, delivered: 1 }], 1), title: "</script><b>" });
+    charts.chart({
+      ...timelineChart("x", [{ second: 1, published: 1, delivered: 1, owed: 1 }]),
+      title: "</script><b>",
+    });
     const page = renderPage({
       title: "t",
       body: note,

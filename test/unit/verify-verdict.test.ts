@@ -104,8 +104,13 @@ const latencies = (): StageLatencies => stageLatencies(histograms());
 function report(settings: VerifySettings, ledger = ledgerOf([{}, {}]), record = rec): VerifyReport {
   const timeline = buildTimeline(
     [
-      [100, 5],
-      [101, 5],
+      {
+        series: [
+          [100, 5],
+          [101, 5],
+        ],
+        destinationsPerTenant: 2,
+      },
     ],
     [
       [
@@ -338,8 +343,13 @@ describe("throughput and timeline", () => {
   it("fills idle seconds with zeros and rates events over the busy window", () => {
     const timeline = buildTimeline(
       [
-        [100, 5],
-        [101, 5],
+        {
+          series: [
+            [100, 5],
+            [101, 5],
+          ],
+          destinationsPerTenant: 2,
+        },
       ],
       [
         [
@@ -350,10 +360,10 @@ describe("throughput and timeline", () => {
       ],
     );
     assert.deepEqual(timeline, [
-      { second: 100, published: 5, delivered: 4 },
-      { second: 101, published: 5, delivered: 10 },
-      { second: 102, published: 0, delivered: 0 },
-      { second: 103, published: 0, delivered: 6 },
+      { second: 100, published: 5, delivered: 4, owed: 10 },
+      { second: 101, published: 5, delivered: 10, owed: 10 },
+      { second: 102, published: 0, delivered: 0, owed: 0 },
+      { second: 103, published: 0, delivered: 6, owed: 0 },
     ]);
     const t = throughputOf(timeline);
     assert.deepEqual(t.published, {
@@ -379,7 +389,7 @@ describe("throughput and timeline", () => {
     const far = 100 + MAX_DENSE_TIMELINE_SECONDS;
     assert.deepEqual(
       buildTimeline(
-        [[100, 1]],
+        [{ series: [[100, 1]], destinationsPerTenant: 1 }],
         [
           [
             [far, 1],
@@ -388,9 +398,9 @@ describe("throughput and timeline", () => {
         ],
       ),
       [
-        { second: 100, published: 1, delivered: 0 },
-        { second: 101, published: 0, delivered: 2 },
-        { second: far, published: 0, delivered: 1 },
+        { second: 100, published: 1, delivered: 0, owed: 1 },
+        { second: 101, published: 0, delivered: 2, owed: 0 },
+        { second: far, published: 0, delivered: 1, owed: 0 },
       ],
     );
   });
