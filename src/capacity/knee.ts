@@ -1,5 +1,5 @@
 import { RESOURCE_QUERIES } from "../resources/resource-queries";
-import { STAGES, type Stage } from "../runstate/keys";
+import { MEASURED_STAGES, type Stage } from "../runstate/keys";
 import type { CapacityStep } from "./capacity-step";
 
 // A stage "grew" once its p99 is GROWTH_FACTOR times the first step's (taken
@@ -40,8 +40,7 @@ export interface CapacityFindings {
 
 // The component stages (publish, queue, delivery); e2e is their sum and grows
 // with any of them, so it is named only when no component was measured.
-// The receiver's hold is a setting of the run, after t3: no part of e2e.
-const COMPONENTS: readonly Stage[] = STAGES.filter((s) => s !== "e2e" && s !== "receiver");
+const COMPONENTS: readonly Stage[] = MEASURED_STAGES.filter((s) => s !== "e2e");
 
 // The first step (after the lowest) where a stage's p99 grew, and of the stages
 // that grew there the one that grew most in ms: what the added latency is made of.

@@ -1,4 +1,4 @@
-import { STAGES, type Stage } from "../runstate/keys";
+import { MEASURED_STAGES, type Stage } from "../runstate/keys";
 import { ConfigError, type Env, fail, readString } from "./env";
 
 export const COMPARED_PERCENTILES = ["p50", "p90", "p95", "p99"] as const;
@@ -49,11 +49,12 @@ function readFile(env: Env, name: string, what: string): string {
   return v;
 }
 
+// Limits apply to the stages time is spent in, not to the receiver's hold (a setting of the run).
 function readStages(env: Env): Stage[] {
-  const text = readString(env, "COMPARE_STAGES", STAGES.join(","));
+  const text = readString(env, "COMPARE_STAGES", MEASURED_STAGES.join(","));
   const stages = text.split(",").map((s) => s.trim());
-  if (stages.length === 0 || stages.some((s) => !(STAGES as readonly string[]).includes(s)))
-    fail("COMPARE_STAGES", text, `a comma-separated list of ${STAGES.join(", ")}`);
+  if (stages.length === 0 || stages.some((s) => !(MEASURED_STAGES as readonly string[]).includes(s)))
+    fail("COMPARE_STAGES", text, `a comma-separated list of ${MEASURED_STAGES.join(", ")}`);
   return stages as Stage[];
 }
 

@@ -71,7 +71,9 @@ function verifyReportStub(outcome: Outcome = "PASS", reasons: string[] = []): Ve
     outcome,
     verdict: { outcome, pass: outcome === "PASS", void: outcome === "VOID", checks: [], reasons },
     ledger: { totals: { accepted: 2000, delivered: 2000, missing: 0, inFlight: 0 }, deliveredRatio: 1 },
-    latency: { stages: { generator_lag: stage, publish: stage, queue: stage, delivery: stage, e2e: stage } },
+    latency: {
+      stages: { generator_lag: stage, publish: stage, queue: stage, delivery: stage, e2e: stage, receiver: stage },
+    },
     throughput: { delivered: { lastSecond: startedAtMs / 1000 + 19 } },
   } as unknown as VerifyReport;
 }
