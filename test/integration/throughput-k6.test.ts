@@ -302,11 +302,21 @@ describe("throughput on real k6 under real conditions", function () {
     const report = await verifyNow(testId);
     assert.equal(report.outcome, "FAIL");
     const failed = report.publish.failed;
-    assert.ok(failed >= 20 && failed === report.publish.errors.refused, JSON.stringify(report.publish));
+    // Refused while the fake is down; a publish in flight at the stop may instead see its
+    // connection reset or dropped (seen on a loaded machine).
+    const errors: Record<string, number> = report.publish.errors;
+    const refused = errors.refused ?? 0;
+    const atStop = Object.entries(errors).filter(([kind]) => kind !== "refused");
+    assert.ok(refused >= 20, JSON.stringify(report.publish));
+    assert.ok(
+      atStop.every(([kind, n]) => ["reset", "network"].includes(kind) && n <= 5),
+      JSON.stringify(report.publish),
+    );
+    assert.equal(failed, refused + atStop.reduce((a, [, n]) => a + n, 0));
     assert.match(
       report.verdict.reasons[0],
       new RegExp(
-        `^${failed} of ${report.publish.attempted} publishes \\(\\d+\\.\\d{3}%\\) refused, failed or timed out: refused ${failed}; at most 0 allowed`,
+        `^${failed} of ${report.publish.attempted} publishes \\(\\d+\\.\\d{3}%\\) refused, failed or timed out: (\\w+ \\d+, )*refused ${refused}(, \\w+ \\d+)*; at most 0 allowed`,
       ),
     );
     assert.equal(report.verdict.reasons.length, 1, "what Outpost accepted was delivered");
