@@ -28,6 +28,8 @@ const WORKER_COUNTS = readString(
 )
   .split(",")
   .map(Number);
+// Node flags for the mock's processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
+const NODE_FLAGS = (env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean);
 const SHAPE = { tenants: 16, destinationsPerTenant: 1 };
 // Linux's USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s.
 const CLOCK_TICKS_PER_S = 100;
@@ -137,7 +139,7 @@ async function run(redis: NodeRedisPort, redisUrl: string, workers: number, mode
   const server = noop
     ? await startServer(["-e", NOOP_SERVER], {}, 1)
     : await startServer(
-        ["build/mock-webhook/main.js"],
+        [...NODE_FLAGS, "build/mock-webhook/main.js"],
         { REDIS_URL: redisUrl, MOCK_WORKERS: String(workers) },
         workers,
       );

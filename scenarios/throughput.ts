@@ -1,13 +1,13 @@
 import exec from "k6/execution";
 import { Counter, Trend } from "k6/metrics";
 import { k6Clock } from "../adapters/k6/clock";
-import { K6HttpPort } from "../adapters/k6/http";
+import { K6HttpPort, requestBlocking } from "../adapters/k6/http";
 import { K6RedisPort } from "../adapters/k6/redis";
 import { generateTestId } from "../src/config/common-settings";
 import { redactUrl } from "../src/config/env";
 import { settingsFromEnv } from "../src/config/presets";
 import { readThroughputSettings } from "../src/config/throughput-settings";
-import { OutpostClient } from "../src/outpost/client";
+import { OutpostClient, publishResult } from "../src/outpost/client";
 import { targetText } from "../src/outpost/target";
 import { checkBudget } from "../src/publish/budget-check";
 import { type ArrivalRateScenario, plannedEvents, scenarioForLoad } from "../src/publish/load-profile";
@@ -16,16 +16,20 @@ import { preflight } from "../src/publish/preflight";
 import { provisionRun } from "../src/publish/provision";
 import { arrivalOffsetMs } from "../src/publish/schedule";
 import {
-  type EventOutcome,
-  type EventTiming,
+  eventOutcome,
+  eventRequest,
   type PublishDeps,
   type PublishProfile,
   type PublishRun,
-  publishEvent,
   publishRunOf,
+} from "../src/publish/publish-event";
+import {
+  holdOffsetMs,
+  mayBeLastIteration,
+  PublishLog,
   RunStateWriteError,
   runStateLostLine,
-} from "../src/publish/publish-event";
+} from "../src/publish/publish-log";
 import { METRICS, scenarioName, throughputOptions } from "../src/publish/throughput-options";
 import { layoutProfiles, tenantId } from "../src/runstate/identity";
 import { scheduleCompletedBy } from "../src/runstate/record";
@@ -47,9 +51,20 @@ const redis = loaded.ok ? new K6RedisPort(loaded.settings.redisUrl) : null;
 
 const latency = new Trend(METRICS.latency, true);
 const generatorLag = new Trend(METRICS.generatorLag, true);
-// Each profile's k6 scenario, by scenario name: its arrival schedule gives t0.
-const schedules = new Map<string, ArrivalRateScenario>(
-  loaded.ok ? loaded.settings.profiles.map((p) => [scenarioName(p), scenarioForLoad(p.load)]) : [],
+// Each profile's k6 scenario, by scenario name: its arrival schedule gives t0,
+// and past holdOffset (ms from the scenario's start) a VU may not run again, so
+// it writes its publish outcomes before each iteration ends (PublishLog).
+interface ScenarioPlan {
+  schedule: ArrivalRateScenario;
+  holdOffset: number;
+}
+const plans = new Map<string, ScenarioPlan>(
+  loaded.ok
+    ? loaded.settings.profiles.map((p) => {
+        const schedule = scenarioForLoad(p.load);
+        return [scenarioName(p), { schedule, holdOffset: holdOffsetMs(schedule, schedule.maxVUs) }];
+      })
+    : [],
 );
 const accepted = new Counter(METRICS.accepted);
 const rejected = new Counter(METRICS.rejected);
@@ -99,37 +114,62 @@ export async function setup(): Promise<SetupData> {
   }
 }
 
-let deps: PublishDeps | null = null;
+// What a VU keeps for a profile it publishes for (a VU may serve one profile's
+// scenario after another's has ended).
+interface VuProfile {
+  profile: PublishProfile;
+  plan: ScenarioPlan | undefined;
+  log: PublishLog;
+}
 
-function publishDeps(run: PublishRun): PublishDeps {
+interface VuState {
+  run: PublishRun;
+  deps: PublishDeps;
+  store: RunStateStore;
+  // By k6 scenario name.
+  profiles: Map<string, VuProfile>;
+}
+
+// Per VU, made at its first iteration (setup's data is not there before).
+let vu: VuState | null = null;
+
+function vuState(data: SetupData): VuState {
   if (!loaded.ok || redis === null) throw new Error("unreachable: setup aborts on a bad configuration");
   const s = loaded.settings;
+  // k6 hands each VU setup's data as Go values (internal/js/runner.go, RunOnce:
+  // Runtime.ToValue of the unmarshalled JSON): every property read of them
+  // crosses into Go and wraps the result anew. A plain copy reads like any object.
+  const run = JSON.parse(JSON.stringify(data.run)) as PublishRun;
   const createdAt = new Date(run.startedAtMs).toISOString();
   const payloads = run.profiles.map((p) => createPayloadFactory(p.payloadBytes, createdAt));
   return {
-    outpost: new OutpostClient(http, s.outpostUrl, s.outpostApiKey, s.publishTimeoutMs),
+    run,
+    deps: {
+      outpost: new OutpostClient(http, s.outpostUrl, s.outpostApiKey, s.publishTimeoutMs),
+      payload: (profile, seq) => payloads[profile](seq),
+    },
     store: new RunStateStore(redis, run.testId, s.runTtlSeconds),
-    clock: k6Clock,
-    payload: (profile, seq) => payloads[profile](seq),
+    profiles: new Map(),
   };
+}
+
+function vuProfile(state: VuState, scenario: string): VuProfile {
+  let p = state.profiles.get(scenario);
+  if (p === undefined) {
+    const profile = state.run.profiles.find((x) => scenarioName(x) === scenario);
+    if (profile === undefined) return abort(`no traffic profile runs as k6 scenario ${scenario}`);
+    p = { profile, plan: plans.get(scenario), log: new PublishLog(state.store, state.run, profile) };
+    state.profiles.set(scenario, p);
+  }
+  return p;
 }
 
 // The first failed run-state write stops the test: the ledger could no longer
 // account for what Outpost accepts, so publishing on would only load Outpost.
-async function publishOrStop(
-  d: PublishDeps,
-  run: PublishRun,
-  profile: PublishProfile,
-  seq: number,
-  timing: EventTiming,
-): Promise<EventOutcome> {
-  try {
-    return await publishEvent(d, run, profile, seq, timing);
-  } catch (err) {
-    if (err instanceof RunStateWriteError && loaded.ok)
-      return abort(runStateLostLine(err, redactUrl(loaded.settings.redisUrl)));
-    throw err;
-  }
+function stopOnLostRunState(err: unknown): never {
+  if (err instanceof RunStateWriteError && loaded.ok)
+    return abort(runStateLostLine(err, redactUrl(loaded.settings.redisUrl)));
+  throw err;
 }
 
 // Every profile's scenario runs this; the scenario's name picks the profile, and
@@ -138,23 +178,31 @@ async function publishOrStop(
 // arrival schedule (k6's own formula), so k6's lag in starting the iteration
 // counts in end-to-end latency instead of hiding (coordinated omission); the
 // lag itself is a stage of its own.
-export default async function (data: SetupData): Promise<void> {
+// Not async: an iteration that only keeps its outcome in the VU's PublishLog
+// runs without a promise (each costs k6 microseconds per event); one that
+// writes the log returns that write, which k6 waits for.
+export default function (data: SetupData): Promise<void> | undefined {
   const startedMs = k6Clock.now();
-  const scenario = exec.scenario.name;
-  const profile = data.run.profiles.find((p) => scenarioName(p) === scenario);
-  if (profile === undefined) return abort(`no traffic profile runs as k6 scenario ${scenario}`);
-  const seq = exec.scenario.iterationInTest;
-  const schedule = schedules.get(scenario);
-  const offset = schedule === undefined ? null : arrivalOffsetMs(schedule, seq);
-  const scheduledMs = offset === null ? null : exec.scenario.startTime + offset;
-  deps ??= publishDeps(data.run);
-  const outcome = await publishOrStop(deps, data.run, profile, seq, { scheduledMs, startedMs });
-  if (scheduledMs !== null) generatorLag.add(startedMs - scheduledMs);
+  // k6 builds a new object on every read of exec.scenario: read it once.
+  const scenario = exec.scenario;
+  vu ??= vuState(data);
+  const { profile, plan, log } = vuProfile(vu, scenario.name);
+  const seq = scenario.iterationInTest;
+  const offset = plan === undefined ? null : arrivalOffsetMs(plan.schedule, seq);
+  const timing = { scheduledMs: offset === null ? null : scenario.startTime + offset, startedMs };
+  const res = publishResult(requestBlocking(eventRequest(vu.deps, vu.run, profile, seq, timing)));
+  const nowMs = k6Clock.now();
+  const outcome = eventOutcome(vu.run, profile, seq, timing, res, nowMs);
+  if (timing.scheduledMs !== null) generatorLag.add(startedMs - timing.scheduledMs);
   latency.add(outcome.latencyMs, { verdict: outcome.verdict });
   if (outcome.verdict === "accepted") accepted.add(1);
   else if (outcome.verdict === "duplicate") duplicate.add(1);
   else rejected.add(1, { reason: outcome.reason ?? outcome.verdict });
   if (outcome.routingMismatch) routingMismatch.add(1);
+  const last =
+    plan === undefined || timing.scheduledMs === null || mayBeLastIteration(plan.holdOffset, scenario.startTime, nowMs);
+  if (log.add(outcome.record, nowMs, last)) return log.flush().catch(stopOnLostRunState);
+  return undefined;
 }
 
 // k6 runs teardown after the last iteration, and also after Ctrl-C and

@@ -1,5 +1,5 @@
-import type { OutpostClient } from "../outpost/client";
-import type { Clock } from "../ports";
+import type { OutpostClient, PublishResult } from "../outpost/client";
+import type { HttpRequest } from "../ports";
 import {
   destinationId,
   destinationIndexes,
@@ -10,8 +10,7 @@ import {
   tenantOfSeq,
 } from "../runstate/identity";
 import type { RunProfile, RunRecord } from "../runstate/record";
-import { RedisUnavailableError } from "../runstate/redis-unavailable";
-import type { RunStateStore, RunTiming } from "../runstate/store";
+import type { PublishRecord, RunTiming } from "../runstate/store";
 
 // What a VU needs of one profile.
 export type PublishProfile = ProfileLayout & Pick<RunProfile, "topic" | "retry" | "payloadBytes">;
@@ -44,8 +43,6 @@ export function publishRunOf(r: RunRecord): PublishRun {
 
 export interface PublishDeps {
   outpost: OutpostClient;
-  store: RunStateStore;
-  clock: Clock;
   // The event data of (profile index, sequence number).
   payload: (profile: number, seq: number) => string;
 }
@@ -68,34 +65,8 @@ export interface EventOutcome {
   latencyMs: number;
   // Outpost's answer listed other destinations than the tenant has (fewer or others).
   routingMismatch: boolean;
-}
-
-// A write to the run state failed: from here on the ledger cannot account for
-// what Outpost accepted, so the run is void and must stop.
-export class RunStateWriteError extends Error {
-  constructor(
-    readonly eventId: string,
-    readonly reason: string,
-    // Redis could not be reached at all (the reason then names REDIS_URL).
-    readonly unavailable: boolean,
-  ) {
-    super(`recording the publish of ${eventId} failed: ${reason}`);
-    this.name = "RunStateWriteError";
-  }
-}
-
-// The one line throughput stops the test with.
-export function runStateLostLine(err: RunStateWriteError, shownRedisUrl: string): string {
-  const cause = err.unavailable ? err.reason : `REDIS_URL=${shownRedisUrl} refused the write (${err.reason})`;
-  return `run state lost: recording the publish of ${err.eventId} failed: ${cause}; this run is void, stopping the test (no further publish starts)`;
-}
-
-async function recording<T>(id: string, write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (err) {
-    throw new RunStateWriteError(id, (err as Error)?.message ?? String(err), err instanceof RedisUnavailableError);
-  }
+  // What the run state must record of it (PublishLog writes it).
+  record: PublishRecord;
 }
 
 export interface Routing {
@@ -111,19 +82,30 @@ export interface Routing {
 
 // Compares Outpost's destination_ids with the destinations the run created for
 // the event's tenant. Fewer is explainable (a destination disabled or deleted,
-// by hand or by ALERT_AUTO_DISABLE_DESTINATION); others are not.
+// by hand or by ALERT_AUTO_DISABLE_DESTINATION); others are not. Runs once per
+// event inside k6, whose interpreter makes every closure and array copy count:
+// plain loops only.
 export function routingOf(run: PublishRun, profile: ProfileLayout, seq: number, answered: string[] | null): Routing {
-  const expected = destinationIndexes(profile, tenantOfSeq(profile, seq)).map((d) =>
-    destinationId(run.testId, profile, d),
-  );
-  if (answered === null) return { routed: expected.map(() => true), unexplained: "routing_unreadable", mismatch: true };
-  const routed = expected.map((id) => answered.includes(id));
-  const unexpected = answered.some((id) => !expected.includes(id));
-  return {
-    routed,
-    unexplained: unexpected ? "routing_unexpected" : null,
-    mismatch: unexpected || routed.includes(false),
-  };
+  const per = profile.destinationsPerTenant;
+  const first = destinationIndexes(profile, tenantOfSeq(profile, seq))[0];
+  const expected: string[] = [];
+  const routed: boolean[] = [];
+  for (let j = 0; j < per; j++) {
+    expected.push(destinationId(run.testId, profile, first + j));
+    routed.push(answered === null);
+  }
+  if (answered === null) return { routed, unexplained: "routing_unreadable", mismatch: true };
+  let unexpected = false;
+  let listed = 0;
+  for (const id of answered) {
+    const j = expected.indexOf(id);
+    if (j < 0) unexpected = true;
+    else if (!routed[j]) {
+      routed[j] = true;
+      listed++;
+    }
+  }
+  return { routed, unexplained: unexpected ? "routing_unexpected" : null, mismatch: unexpected || listed < per };
 }
 
 // A short, bounded name for a transport failure (it becomes a Redis hash field).
@@ -135,39 +117,64 @@ export function errorKind(error: string): string {
   return "network";
 }
 
-// Publishes event `seq` of a profile and records the outcome: one HTTP call and
-// one Redis script (plus one HINCRBY when Outpost's answer cannot be explained).
-export async function publishEvent(
+// t0 is when the event was due, so the generator's own lag counts in end-to-end latency.
+export function t0Of(timing: EventTiming): number {
+  return timing.scheduledMs ?? timing.startedMs;
+}
+
+// The request that publishes event `seq` of a profile. The caller sends it (in
+// k6 without a promise: adapters/k6/http.ts requestBlocking) and hands
+// Outpost's answer to eventOutcome.
+export function eventRequest(
   deps: PublishDeps,
   run: PublishRun,
   profile: PublishProfile,
   seq: number,
   timing: EventTiming,
-): Promise<EventOutcome> {
-  // t0 is when the event was due, so the generator's own lag counts in end-to-end latency.
-  const t0Ms = timing.scheduledMs ?? timing.startedMs;
-  const id = eventId(run.testId, profile, seq);
-  const res = await deps.outpost.publish({
-    id,
+): HttpRequest {
+  return deps.outpost.publishRequest({
+    id: eventId(run.testId, profile, seq),
     tenantId: tenantId(run.testId, profile, tenantOfSeq(profile, seq)),
     topic: profile.topic,
     eligibleForRetry: profile.retry,
-    metadata: { [T0_METADATA_KEY]: t0Ms.toFixed(3) },
+    metadata: { [T0_METADATA_KEY]: t0Of(timing).toFixed(3) },
     dataJson: deps.payload(profile.index, seq),
   });
-  const t2Ms = deps.clock.now();
+}
+
+// What Outpost's answer (acknowledged at t2Ms) means for event `seq` of a
+// profile, and what the run state must record of it (the caller's PublishLog
+// writes that).
+export function eventOutcome(
+  run: PublishRun,
+  profile: ProfileLayout,
+  seq: number,
+  timing: EventTiming,
+  res: PublishResult,
+  t2Ms: number,
+): EventOutcome {
   const latencyMs = t2Ms - timing.startedMs;
   if (res.kind === "accepted") {
     const routing = routingOf(run, profile, seq, res.destinationIds);
-    const startedMs = timing.scheduledMs === null ? undefined : timing.startedMs;
-    await recording(id, () =>
-      deps.store.recordPublishAccepted(run, profile, { seq, t0Ms, startedMs, t2Ms, routed: routing.routed }),
-    );
-    const unexplained = routing.unexplained;
-    if (unexplained !== null) await recording(id, () => deps.store.countPublish(profile.index, unexplained));
-    if (timing.scheduledMs === null)
-      await recording(id, () => deps.store.countPublish(profile.index, "t0_unscheduled"));
-    return { verdict: "accepted", latencyMs, routingMismatch: routing.mismatch };
+    const unscheduled = timing.scheduledMs === null;
+    // Allocated only for the rare event that needs one.
+    let counters: string[] | undefined;
+    if (routing.unexplained !== null) counters = [routing.unexplained];
+    if (unscheduled) counters = [...(counters ?? []), "t0_unscheduled"];
+    return {
+      verdict: "accepted",
+      latencyMs,
+      routingMismatch: routing.mismatch,
+      record: {
+        kind: "accepted",
+        seq,
+        t0Ms: t0Of(timing),
+        startedMs: unscheduled ? undefined : timing.startedMs,
+        t2Ms,
+        routed: routing.routed,
+        counters,
+      },
+    };
   }
   const reason =
     res.kind === "duplicate"
@@ -175,6 +182,11 @@ export async function publishEvent(
       : res.kind === "rejected"
         ? `rejected:${res.status}`
         : `error:${errorKind(res.error)}`;
-  await recording(id, () => deps.store.recordPublishNotAccepted(profile, seq, reason));
-  return { verdict: res.kind, reason, latencyMs, routingMismatch: false };
+  return {
+    verdict: res.kind,
+    reason,
+    latencyMs,
+    routingMismatch: false,
+    record: { kind: "not_accepted", seq, reason },
+  };
 }

@@ -1,6 +1,18 @@
 import { parseDurationMs } from "../config/env";
 import type { ArrivalRateScenario } from "./load-profile";
 
+// Durations parsed once: the offset is computed in every iteration, and k6's
+// interpreter makes a regular expression per call costly.
+const parsedMs = new Map<string, number>();
+function ms(duration: string): number {
+  let v = parsedMs.get(duration);
+  if (v === undefined) {
+    v = parseDurationMs(duration) ?? 0;
+    parsedMs.set(duration, v);
+  }
+  return v;
+}
+
 // When k6's arrival-rate executor schedules iteration `index` (0-based, across
 // all instances), in ms after the scenario starts, computed as k6 v1.1.0 does
 // (lib/executor/constant_arrival_rate.go: index × timeUnit/rate;
@@ -15,7 +27,6 @@ import type { ArrivalRateScenario } from "./load-profile";
 // the drops so far, and generator lag and end-to-end latency overstate by as
 // much; verify says so when publishes fall short of the plan.
 export function arrivalOffsetMs(s: ArrivalRateScenario, index: number): number | null {
-  const ms = (d: string): number => parseDurationMs(d) ?? 0;
   if (s.executor === "constant-arrival-rate") {
     const offset = (index * 1000) / s.rate;
     // k6 starts the iteration due at exactly the end too (one more than the plan).

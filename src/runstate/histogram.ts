@@ -11,7 +11,8 @@
 // fields are "<stage>:<bucket index>" -> count, "<stage>:min" and
 // "<stage>:max" (exact), "<stage>:below_zero" (differences recorded as 0, see
 // record_difference). Count and mean come from the buckets: Redis time per
-// delivery is the mock's scaling limit, so a sample costs two commands.
+// event is what limits the harness, so a stage costs two commands per script
+// call (a bucket and min/max), whatever the number of samples in it.
 
 export const GAMMA = 1.02;
 export const RELATIVE_PRECISION = (GAMMA - 1) / (GAMMA + 1);
@@ -23,42 +24,92 @@ const LOG_GAMMA = Math.log(GAMMA);
 export const WINDOW_COARSENING = 4;
 export const WINDOW_RELATIVE_PRECISION = (GAMMA ** WINDOW_COARSENING - 1) / (GAMMA ** WINDOW_COARSENING + 1);
 
-// Lua: record_hist adds value v (µs, not negative) to stage s of
-// the latency hash k and sets k's TTL when k was just created (the first
-// sample of a bucket is the only way a field, and so the key, comes to exist).
-// record_difference records a difference of two stamps, counting and recording
-// as 0 the ones that came out negative: every stage but publish subtracts one
-// host's clock from another's (queue: Outpost's attempt start before k6 saw
-// the ack; delivery: Outpost's clock ahead of the mock's; e2e: k6's ahead of
-// the mock's), and publish one wall-clock reading from a later one, so a
-// negative value is clock skew or a clock step, worth showing rather than
-// hiding. Both also add the sample to the hash kw of its time window, field
-// "<stage>:<coarse bucket>", unless w < 0 (no window): one more HINCRBY per
-// sample. One small hash per window, not one for the run: a hash of up to
-// hash-max-listpack-entries fields is a list that HINCRBY scans (3-4 µs per
-// call at a few hundred fields, seen in bench:scripts).
-// Expects expire_nx(key) from the enclosing script.
+// Lua: record_hist(k, s, v, kw, w) adds a sample of v µs (not negative) to
+// stage s of the latency hash k. record_difference does the same for a
+// difference of two stamps, recording as 0 and counting in <stage>:below_zero
+// the ones that came out negative: every stage but publish subtracts one host's
+// clock from another's (queue: Outpost's attempt start before k6 saw the ack;
+// delivery: Outpost's clock ahead of the mock's; e2e: k6's ahead of the
+// mock's), and publish one wall-clock reading from a later one, so a negative
+// value is clock skew or a clock step, worth showing rather than hiding. The
+// sample also counts in the hash kw of its time window, field
+// "<stage>:<coarse bucket>", unless w < 0 (no window). One small hash per
+// window, not one for the run: a hash of up to hash-max-listpack-entries
+// fields is a list that HINCRBY scans (3-4 µs per call at a few hundred
+// fields, seen in bench:scripts).
+// Samples are gathered in the script and written by write_histograms() before
+// it returns: one HINCRBY per bucket touched and one HMGET of min and max per
+// stage, so a script recording a batch of events (PUBLISHES) writes each hash
+// once. It sets a hash's TTL when a bucket came back as just created (the only
+// way a field, and so the key, comes to exist). Expects expire_nx(key) from
+// the enclosing script.
 export const LUA_RECORD_HISTOGRAM = `
+local pending_histograms, pending_windows = {}, {}
+local function add_to(t, k, f, n)
+  local fields = t[k]
+  if not fields then
+    fields = {}
+    t[k] = fields
+  end
+  fields[f] = (fields[f] or 0) + n
+end
+local function pending(k, s)
+  local stages = pending_histograms[k]
+  if not stages then
+    stages = {}
+    pending_histograms[k] = stages
+  end
+  local h = stages[s]
+  if not h then
+    h = {buckets = {}, below = 0}
+    stages[s] = h
+  end
+  return h
+end
 local function record_hist(k, s, v, kw, w)
+  local h = pending(k, s)
   local b = 0
   if v >= 1 then b = math.floor(math.log(v) / ${LOG_GAMMA.toPrecision(17)}) + 1 end
   v = math.floor(v)
-  if redis.call('HINCRBY', k, s .. ':' .. b, 1) == 1 then expire_nx(k) end
-  local ext = redis.call('HMGET', k, s .. ':min', s .. ':max')
-  if (not ext[1]) or v < tonumber(ext[1]) then redis.call('HSET', k, s .. ':min', v) end
-  if (not ext[2]) or v > tonumber(ext[2]) then redis.call('HSET', k, s .. ':max', v) end
+  h.buckets[b] = (h.buckets[b] or 0) + 1
+  if (not h.min) or v < h.min then h.min = v end
+  if (not h.max) or v > h.max then h.max = v end
   if w >= 0 then
     local c = 0
     if v >= 1 then c = math.floor(math.log(v) / ${(LOG_GAMMA * WINDOW_COARSENING).toPrecision(17)}) + 1 end
-    if redis.call('HINCRBY', kw, s .. ':' .. c, 1) == 1 then expire_nx(kw) end
+    add_to(pending_windows, kw, s .. ':' .. c, 1)
   end
 end
 local function record_difference(k, s, v, kw, w)
   if v < 0 then
-    redis.call('HINCRBY', k, s .. ':below_zero', 1)
+    local h = pending(k, s)
+    h.below = h.below + 1
     v = 0
   end
   record_hist(k, s, v, kw, w)
+end
+local function write_histograms()
+  for k, stages in pairs(pending_histograms) do
+    local created = false
+    for s, h in pairs(stages) do
+      for b, n in pairs(h.buckets) do
+        if redis.call('HINCRBY', k, s .. ':' .. b, n) == n then created = true end
+      end
+      if h.below > 0 then redis.call('HINCRBY', k, s .. ':below_zero', h.below) end
+      local ext = redis.call('HMGET', k, s .. ':min', s .. ':max')
+      if (not ext[1]) or h.min < tonumber(ext[1]) then redis.call('HSET', k, s .. ':min', h.min) end
+      if (not ext[2]) or h.max > tonumber(ext[2]) then redis.call('HSET', k, s .. ':max', h.max) end
+    end
+    if created then expire_nx(k) end
+  end
+  for kw, fields in pairs(pending_windows) do
+    local created = false
+    for f, n in pairs(fields) do
+      if redis.call('HINCRBY', kw, f, n) == n then created = true end
+    end
+    if created then expire_nx(kw) end
+  end
+  pending_histograms, pending_windows = {}, {}
 end
 `;
 

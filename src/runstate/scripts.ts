@@ -18,67 +18,103 @@ export interface Script {
   source: string;
 }
 
-// KEYS: acc:t, rej:t, t2:t, pub:p, lat:p<p>, tl:publish:p, routing, latw:<window> (p: the event's
-//       profile), then (ta:d, lat:d, nrt:d) per destination of t.
-// ARGV: ttl, local, t2 (ms since startedAt), publish latency µs, epoch second, record latency (1|0),
-//       routed flags (one 1|0 per destination of t, in order: did Outpost's answer list it), t2 epoch ms,
-//       index of t's first destination, generator lag µs ('' when t0 is not the scheduled time),
-//       latency window of the event's t0 (-1 none).
-// Returns 1 when newly accepted, 0 when this sequence was already accepted (a harness anomaly).
-export const PUBLISH_ACCEPTED: Script = {
-  name: "publish_accepted",
+// Records a batch of publish outcomes (k6 keeps them per VU and writes them
+// together: src/publish/publish-log.ts) in one call, so Redis parses one command
+// and writes each counter, timeline second and latency hash once per batch.
+// Everything derived from an event's stamps is computed here rather than in k6,
+// whose interpreter makes each operation costly.
+// One call holds events of one traffic profile (p).
+// KEYS: pub:p, lat:p<p>, tl:publish:p, routing, the latw:<window> of each window
+//       the batch's latency samples fall in, then per tenant group of the batch:
+//       acc:t, rej:t, t2:t, then (ta:d, lat:d, nrt:d) per destination of t.
+// ARGV: ttl, destinations per tenant, the run's start (epoch ms), its warm-up end (epoch ms),
+//       number of window keys, JSON list of each group's first destination index,
+//       JSON list of events, JSON object of further publish counters to add.
+// An event is [1, group, local, t0, iteration start (null when t0 is not the scheduled
+//   time: no generator lag), t2, routed flags (one 1|0 per destination of t, in order:
+//   did Outpost's answer list it), window key (1-based among the window keys, 0 none)]
+//   when accepted (stamps in epoch ms, t0 possibly fractional), [0, group, local,
+//   reason] when not (reason: "duplicate", "rejected:<status>", "error:<kind>"; all but
+//   duplicate set the rejected bit).
+// Returns how many events were newly accepted; an accepted sequence seen again
+// counts as accepted_again (a harness anomaly).
+export const PUBLISHES: Script = {
+  name: "publishes",
   source: `${PRELUDE}
-local loc = ARGV[2]
-local old = redis.call('SETBIT', KEYS[1], loc, 1)
-expire_nx(KEYS[1])
-if old == 1 then
-  redis.call('HINCRBY', KEYS[4], 'accepted_again', 1)
-  expire_nx(KEYS[4])
-  return 0
+local per, started_at, warmup_ends = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local windows = tonumber(ARGV[5])
+local first_destinations = cjson.decode(ARGV[6])
+local pub, lat, timeline, routing = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local first_group, group_size = 5 + windows, 3 + 3 * per
+local counts, seconds, written, first_at, last_at = {}, {}, {}, {}, {}
+local newly = 0
+local function bump(t, k, n) t[k] = (t[k] or 0) + n end
+local function round(x) return math.floor(x + 0.5) end
+local function set_bit(k, loc)
+  written[k] = true
+  return redis.call('SETBIT', k, loc, 1)
 end
-if redis.call('HINCRBY', KEYS[4], 'accepted', 1) == 1 then expire_nx(KEYS[4]) end
-if redis.call('HINCRBY', KEYS[6], ARGV[5], 1) == 1 then expire_nx(KEYS[6]) end
-local t2 = tonumber(ARGV[3])
-redis.call('BITFIELD', KEYS[3], 'SET', 'u32', '#' .. loc, t2 + 1)
-expire_nx(KEYS[3])
-for j = 1, #ARGV[7] do
-  if string.sub(ARGV[7], j, j) == '0' then
-    -- Outpost did not route this event to the j-th destination: mark it and
-    -- keep when that first and last happened.
-    local nrt, routing, d = KEYS[9 + (j - 1) * 3 + 2], KEYS[7], tonumber(ARGV[9]) + j - 1
-    redis.call('SETBIT', nrt, loc, 1)
-    expire_nx(nrt)
-    local at = tonumber(ARGV[8])
-    local first, last = unpack(redis.call('HMGET', routing, 'first:' .. d, 'last:' .. d))
-    if (not first) or at < tonumber(first) then redis.call('HSET', routing, 'first:' .. d, at) end
-    if (not last) or at > tonumber(last) then redis.call('HSET', routing, 'last:' .. d, at) end
-    expire_nx(routing)
+for _, ev in ipairs(cjson.decode(ARGV[7])) do
+  local base = first_group + ev[2] * group_size
+  local loc = ev[3]
+  if ev[1] == 0 then
+    if ev[4] ~= 'duplicate' then set_bit(KEYS[base + 1], loc) end
+    bump(counts, ev[4], 1)
+  elseif set_bit(KEYS[base], loc) == 1 then
+    bump(counts, 'accepted_again', 1)
+  else
+    newly = newly + 1
+    local t0, started, t2ms = ev[4], ev[5], round(ev[6])
+    -- t2 in ms since the run's start: 32 bits hold 49 days.
+    local t2 = math.max(0, t2ms - started_at)
+    redis.call('BITFIELD', KEYS[base + 2], 'SET', 'u32', '#' .. loc, t2 + 1)
+    written[KEYS[base + 2]] = true
+    bump(seconds, math.floor(ev[6] / 1000), 1)
+    for j = 1, per do
+      if string.sub(ev[7], j, j) == '0' then
+        -- Outpost did not route this event to the j-th destination: mark it and
+        -- keep when that first and last happened.
+        local d = first_destinations[ev[2] + 1] + j - 1
+        set_bit(KEYS[base + 3 * j + 2], loc)
+        if (not first_at[d]) or t2ms < first_at[d] then first_at[d] = t2ms end
+        if (not last_at[d]) or t2ms > last_at[d] then last_at[d] = t2ms end
+      end
+    end
+    if t0 >= warmup_ends then
+      local kw, w = KEYS[4 + ev[8]], ev[8] - 1
+      if started == cjson.null then
+        record_difference(lat, 'publish', round((ev[6] - t0) * 1000), kw, w)
+      else
+        record_difference(lat, 'publish', round((ev[6] - started) * 1000), kw, w)
+        record_difference(lat, 'generator_lag', round((started - t0) * 1000), kw, w)
+      end
+      for j = 1, per do
+        -- A delivery that beat this ack parked its attempt start: the queue stage is computed here.
+        local ta = redis.call('BITFIELD', KEYS[base + 3 * j], 'GET', 'u32', '#' .. loc)[1]
+        if ta > 0 then record_difference(KEYS[base + 3 * j + 1], 'queue', ((ta - 1) - t2) * 1000, kw, w) end
+      end
+    end
   end
 end
-if ARGV[6] == '1' then
-  local w = tonumber(ARGV[11])
-  record_difference(KEYS[5], 'publish', tonumber(ARGV[4]), KEYS[8], w)
-  if ARGV[10] ~= '' then record_difference(KEYS[5], 'generator_lag', tonumber(ARGV[10]), KEYS[8], w) end
-  for i = 9, #KEYS, 3 do
-    local ta = redis.call('BITFIELD', KEYS[i], 'GET', 'u32', '#' .. loc)[1]
-    if ta > 0 then record_difference(KEYS[i + 1], 'queue', ((ta - 1) - t2) * 1000, KEYS[8], w) end
-  end
+if newly > 0 then bump(counts, 'accepted', newly) end
+for f, n in pairs(cjson.decode(ARGV[8])) do bump(counts, f, n) end
+for f, n in pairs(counts) do
+  redis.call('HINCRBY', pub, f, n)
+  written[pub] = true
 end
-return 1
-`,
-};
-
-// KEYS: rej:t, pub:p.  ARGV: ttl, local, reason (e.g. "rejected:500", "error:timeout", "duplicate").
-export const PUBLISH_NOT_ACCEPTED: Script = {
-  name: "publish_not_accepted",
-  source: `${PRELUDE}
-if ARGV[3] ~= 'duplicate' then
-  redis.call('SETBIT', KEYS[1], ARGV[2], 1)
-  expire_nx(KEYS[1])
+for second, n in pairs(seconds) do
+  redis.call('HINCRBY', timeline, second, n)
+  written[timeline] = true
 end
-redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
-expire_nx(KEYS[2])
-return 1
+for d, at in pairs(first_at) do
+  local first, last = unpack(redis.call('HMGET', routing, 'first:' .. d, 'last:' .. d))
+  if (not first) or at < tonumber(first) then redis.call('HSET', routing, 'first:' .. d, at) end
+  if (not last) or last_at[d] > tonumber(last) then redis.call('HSET', routing, 'last:' .. d, last_at[d]) end
+  written[routing] = true
+end
+write_histograms()
+for k in pairs(written) do expire_nx(k) end
+return newly
 `,
 };
 
@@ -116,6 +152,7 @@ if ARGV[7] == '1' then
     end
   end
 end
+write_histograms()
 return 1
 `,
 };

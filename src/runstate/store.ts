@@ -17,8 +17,7 @@ import { parseRunRecord, type RunProfile, type RunRecord } from "./record";
 import {
   FAULT,
   PROGRESS,
-  PUBLISH_ACCEPTED,
-  PUBLISH_NOT_ACCEPTED,
+  PUBLISHES,
   RECEIPT,
   RUN_END,
   RUN_SNAPSHOT,
@@ -40,7 +39,16 @@ export interface PublishOutcome {
   // Per destination of the event's tenant, in order: did Outpost's answer list it.
   // Absent: all were.
   routed?: boolean[];
+  // Publish counters this event adds besides accepted (routing_unexpected,
+  // routing_unreadable, t0_unscheduled).
+  counters?: string[];
 }
+
+// A publish's outcome as the run state records it. not_accepted reasons:
+// "duplicate" (Outpost said duplicate:true), "rejected:<status>", "error:<kind>".
+export type PublishRecord =
+  | ({ kind: "accepted" } & PublishOutcome)
+  | { kind: "not_accepted"; seq: number; reason: string };
 
 export interface Receipt {
   destination: number;
@@ -264,52 +272,82 @@ export class RunStateStore {
     return runEndOf(hashFields(await this.redis.command(["HGETALL", this.keys.end])));
   }
 
-  // Returns false when the sequence had already been accepted (harness anomaly).
-  async recordPublishAccepted(record: RunTiming, profile: ProfileLayout, ev: PublishOutcome): Promise<boolean> {
-    const tenant = tenantOfSeq(profile, ev.seq);
+  // Records a batch of publish outcomes of one profile in one script call
+  // (PUBLISHES) and returns how many were newly accepted: an accepted sequence
+  // seen again counts as accepted_again instead (a harness anomaly). Runs in k6
+  // once per batch, so it only groups the events by tenant and time window and
+  // leaves the arithmetic to the script.
+  async recordPublishes(record: RunTiming, profile: ProfileLayout, events: readonly PublishRecord[]): Promise<number> {
     const k = this.keys;
-    const window = windowOf(record.latencyWindows, record.startedAtMs, ev.t0Ms);
-    const keys = [
-      k.accepted(tenant),
-      k.rejected(tenant),
-      k.publishedAt(tenant),
-      k.publish(profile.index),
-      k.publishLatency(profile.index),
-      k.publishTimeline(profile.index),
-      k.routing,
-      k.latencyWindow(Math.max(0, window)),
-    ];
-    const destinations = destinationIndexes(profile, tenant);
-    for (const d of destinations) keys.push(k.attemptAt(d), k.latency(d), k.notRouted(d));
-    const reply = await this.scripts.run(PUBLISH_ACCEPTED, keys, [
-      this.ttlSeconds,
-      localIndexOfSeq(profile, ev.seq),
-      Math.max(0, Math.round(ev.t2Ms - record.startedAtMs)),
-      Math.round((ev.t2Ms - (ev.startedMs ?? ev.t0Ms)) * 1000),
-      Math.floor(ev.t2Ms / 1000),
-      inWarmup(record, ev.t0Ms) ? 0 : 1,
-      destinations.map((_, j) => (ev.routed?.[j] === false ? "0" : "1")).join(""),
-      Math.round(ev.t2Ms),
-      destinations[0],
-      ev.startedMs === undefined ? "" : Math.round((ev.startedMs - ev.t0Ms) * 1000),
-      window,
-    ]);
-    return asNumber(reply) === 1;
+    const per = profile.destinationsPerTenant;
+    const groupOf = new Map<number, number>();
+    const groupKeys: string[] = [];
+    const firstDestinations: number[] = [];
+    // Window index -> its key's 1-based position among the window keys.
+    const windowSlots = new Map<number, number>();
+    const windowKeys: string[] = [];
+    const rows: unknown[] = [];
+    const counters: Record<string, number> = {};
+    for (const ev of events) {
+      const tenant = tenantOfSeq(profile, ev.seq);
+      let group = groupOf.get(tenant);
+      if (group === undefined) {
+        group = firstDestinations.length;
+        groupOf.set(tenant, group);
+        const first = destinationIndexes(profile, tenant)[0];
+        firstDestinations.push(first);
+        groupKeys.push(k.accepted(tenant), k.rejected(tenant), k.publishedAt(tenant));
+        for (let d = first; d < first + per; d++) groupKeys.push(k.attemptAt(d), k.latency(d), k.notRouted(d));
+      }
+      const local = localIndexOfSeq(profile, ev.seq);
+      if (ev.kind === "not_accepted") {
+        rows.push([0, group, local, ev.reason]);
+        continue;
+      }
+      const window = windowOf(record.latencyWindows, record.startedAtMs, ev.t0Ms);
+      let slot = window < 0 ? 0 : windowSlots.get(window);
+      if (slot === undefined) {
+        windowKeys.push(k.latencyWindow(window));
+        slot = windowKeys.length;
+        windowSlots.set(window, slot);
+      }
+      let routed = "";
+      for (let j = 0; j < per; j++) routed += ev.routed?.[j] === false ? "0" : "1";
+      rows.push([1, group, local, ev.t0Ms, ev.startedMs ?? null, ev.t2Ms, routed, slot]);
+      if (ev.counters) for (const c of ev.counters) counters[c] = (counters[c] ?? 0) + 1;
+    }
+    const reply = await this.scripts.run(
+      PUBLISHES,
+      [
+        k.publish(profile.index),
+        k.publishLatency(profile.index),
+        k.publishTimeline(profile.index),
+        k.routing,
+        ...windowKeys,
+        ...groupKeys,
+      ],
+      [
+        this.ttlSeconds,
+        per,
+        record.startedAtMs,
+        record.warmupEndsAtMs,
+        windowKeys.length,
+        JSON.stringify(firstDestinations),
+        JSON.stringify(rows),
+        JSON.stringify(counters),
+      ],
+    );
+    return asNumber(reply);
+  }
+
+  // One accepted publish; false when the sequence had already been accepted.
+  async recordPublishAccepted(record: RunTiming, profile: ProfileLayout, ev: PublishOutcome): Promise<boolean> {
+    return (await this.recordPublishes(record, profile, [{ kind: "accepted", ...ev }])) === 1;
   }
 
   // reason: "duplicate" (Outpost said duplicate:true), "rejected:<status>", "error:<kind>".
-  async recordPublishNotAccepted(profile: ProfileLayout, seq: number, reason: string): Promise<void> {
-    const tenant = tenantOfSeq(profile, seq);
-    await this.scripts.run(
-      PUBLISH_NOT_ACCEPTED,
-      [this.keys.rejected(tenant), this.keys.publish(profile.index)],
-      [this.ttlSeconds, localIndexOfSeq(profile, seq), reason],
-    );
-  }
-
-  async countPublish(profile: number, field: string, by = 1): Promise<void> {
-    await this.redis.command(["HINCRBY", this.keys.publish(profile), field, by]);
-    await this.redis.command(["EXPIRE", this.keys.publish(profile), this.ttlSeconds, "NX"]);
+  async recordPublishNotAccepted(record: RunTiming, profile: ProfileLayout, seq: number, reason: string): Promise<void> {
+    await this.recordPublishes(record, profile, [{ kind: "not_accepted", seq, reason }]);
   }
 
   // Publish counters of every profile, added up.

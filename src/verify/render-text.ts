@@ -7,6 +7,7 @@ import type { DestinationRow, UndeliveredEvent } from "./ledger";
 import { renderLostRun } from "./lost-run";
 import { budgetText, PROFILE_COLUMNS, profileLabel, profileRows, receiverText } from "./profile-text";
 import { isLostRun, type VerifyReport, type VerifyResult } from "./report";
+import type { RunPhase } from "./run-status";
 import type { Rate, TimelinePoint } from "./throughput";
 import { shortfall } from "./publish-counters";
 import { percentText } from "./verdict";
@@ -83,6 +84,24 @@ function destinationTable(rows: DestinationRow[]): string[] {
       `  … ${ordered.length - shown.length} more destination(s) without missing, in-flight, not-routed or unknown deliveries (see SUMMARY_JSON)`,
     );
   return lines;
+}
+
+// Deliveries of events whose publish ack k6 had not written when verify read
+// the run: outside the ledger's accepted (it counts recorded acks only), so
+// shown on their own, never as unknown receipts, with why they are there.
+const ACK_UNRECORDED_WHY: Record<Exclude<RunPhase, "ended">, string> = {
+  in_progress:
+    "the run is in progress: each k6 VU keeps its publish acks and writes them about once a second, so deliveries can reach the mock first",
+  cut_short:
+    "throughput stopped (Ctrl-C, abort) before its VUs wrote these acks: Outpost accepted the events, the ledger cannot count them",
+  no_end:
+    "throughput never recorded its end (killed or crashed) before its VUs wrote these acks: Outpost accepted the events, the ledger cannot count them",
+};
+
+function ackUnrecordedRow(r: VerifyReport): string[] {
+  const n = r.ledger.totals.deliveredPublishUnrecorded;
+  if (n === 0 || r.ledger.phase === "ended") return [];
+  return [`  delivered, publish ack not recorded: ${n} (${ACK_UNRECORDED_WHY[r.ledger.phase]})`];
 }
 
 function eventList(title: string, total: number, events: UndeliveredEvent[]): string[] {
@@ -227,7 +246,8 @@ export function renderText(result: VerifyResult): string {
     `Publish: ${publishedOfPlanned(r)}accepted ${r.publish.accepted}, duplicate ${r.publish.duplicate}, rejected (status) ${counts(r.publish.rejected)}, errors ${counts(r.publish.errors)}${Object.keys(r.publish.other).length ? `, other ${counts(r.publish.other)}` : ""}.`,
     `Ledger (each destination: accepted = delivered + missing + in flight + not routed; delivered ${r.ledger.deliveredRatio === null ? "-" : percentText(r.ledger.deliveredRatio)}):`,
     ...destinationTable(r.ledger.destinations),
-    `  total: accepted ${t.accepted} = delivered ${t.delivered} + missing ${t.missing} + in flight ${t.inFlight} + not routed ${t.notRouted}; duplicates ${t.duplicates}, unknown ${t.unknown}, delivered without publish ack ${t.deliveredUnacknowledged}${t.deliveredPublishUnrecorded > 0 ? `, delivered before their publish outcome was recorded ${t.deliveredPublishUnrecorded} (${r.ledger.phase === "in_progress" ? "the run is in progress" : "publishes interrupted"})` : ""}, attempts ${t.attempts}`,
+    `  total: accepted ${t.accepted} = delivered ${t.delivered} + missing ${t.missing} + in flight ${t.inFlight} + not routed ${t.notRouted}; duplicates ${t.duplicates}, unknown ${t.unknown}, delivered without publish ack ${t.deliveredUnacknowledged}, attempts ${t.attempts}`,
+    ...ackUnrecordedRow(r),
     ...eventList("Missing (never delivered, no injected fault)", t.missing - t.missingAfterFault, r.ledger.missingIds),
     ...eventList(
       `Missing after an injected fault on every attempt (${maxAttempts === null ? "one attempt with RETRY=false, all OUTPOST_MAX_ATTEMPTS with RETRY=true" : maxAttempts === 1 ? "RETRY=false: Outpost makes one attempt" : `all ${maxAttempts} attempts, OUTPOST_MAX_ATTEMPTS`}), so Outpost gave up by design`,

@@ -5,17 +5,21 @@ import { join } from "node:path";
 import { NodeHttpPort } from "../../adapters/node/http";
 import { ConfigError, type Env } from "../../src/config/env";
 import { readThroughputSettings, type ThroughputSettings } from "../../src/config/throughput-settings";
-import { OutpostClient } from "../../src/outpost/client";
+import { OutpostClient, publishResult } from "../../src/outpost/client";
 import { createPayloadFactory } from "../../src/publish/payload";
 import { preflight } from "../../src/publish/preflight";
 import { provisionRun } from "../../src/publish/provision";
 import {
   errorKind,
   type EventOutcome,
-  publishEvent,
-  publishRunOf,
+  type EventTiming,
+  eventOutcome,
+  eventRequest,
   type PublishDeps,
+  type PublishRun,
+  publishRunOf,
 } from "../../src/publish/publish-event";
+import { PublishLog } from "../../src/publish/publish-log";
 import type { Clock } from "../../src/ports";
 import { eventId, tenantId, tenantOfSeq } from "../../src/runstate/identity";
 import type { RunRecord } from "../../src/runstate/record";
@@ -39,6 +43,23 @@ describe("throughput provisioning and publishing against a real redis-server", (
   const live = withRedis();
   let outpost: OutpostFake;
   const http = new NodeHttpPort();
+
+  // An iteration as scenarios/throughput.ts runs it, with the Node adapter's
+  // request in place of k6's blocking one; the outcome goes to the VU's log.
+  async function publishInto(
+    log: PublishLog,
+    deps: PublishDeps,
+    run: PublishRun,
+    seq: number,
+    timing: EventTiming,
+    clock: Clock,
+  ): Promise<EventOutcome> {
+    const profile = run.profiles[0];
+    const res = publishResult(await http.request(eventRequest(deps, run, profile, seq, timing)));
+    const outcome = eventOutcome(run, profile, seq, timing, res, clock.now());
+    log.add(outcome.record, clock.now(), false);
+    return outcome;
+  }
   before(async () => {
     outpost = await startOutpostFake({ apiKey: KEY });
   });
@@ -191,10 +212,10 @@ describe("throughput provisioning and publishing against a real redis-server", (
     const clock = new StepClock(record.startedAtMs + 5000);
     const deps: PublishDeps = {
       outpost: new OutpostClient(http, s.outpostUrl, KEY),
-      store,
-      clock,
       payload: (_profile, seq) => createPayloadFactory(s.profiles[0].payloadBytes, "2025-01-01T00:00:00Z")(seq),
     };
+    // Limits no test reaches: the outcomes stay in the log until flushed.
+    const log = new PublishLog(store, run, run.profiles[0], { maxEvents: 1000, maxAgeMs: 3_600_000 });
     outpost.failPublish.set(eventId("pub1", { name: "" }, 4), 500);
     outpost.failPublish.set(eventId("pub1", { name: "" }, 5), 409);
     // Tenant 2's second destination goes dark: Outpost routes its events to one destination only.
@@ -204,10 +225,16 @@ describe("throughput provisioning and publishing against a real redis-server", (
       const t0 = clock.ms;
       clock.ms += 3;
       // Due at t0, started 1 ms late (generator lag), acknowledged 2 ms later.
-      outcomes.push(await publishEvent(deps, run, run.profiles[0], seq, { scheduledMs: t0, startedMs: t0 + 1 }));
+      outcomes.push(await publishInto(log, deps, run, seq, { scheduledMs: t0, startedMs: t0 + 1 }, clock));
     }
     // Publishing seq 0 again: Outpost says duplicate.
-    outcomes.push(await publishEvent(deps, run, run.profiles[0], 0, { scheduledMs: null, startedMs: clock.ms }));
+    outcomes.push(await publishInto(log, deps, run, 0, { scheduledMs: null, startedMs: clock.ms }, clock));
+    // Kept in the VU, not written yet: the run state has no publish at all.
+    assert.equal(log.size, 13);
+    assert.deepEqual(await store.publishCounters(record.profiles), {});
+    assert.deepEqual(await store.progress(record), { expected: 0, delivered: 0 });
+    await log.flush();
+    assert.equal(log.size, 0);
 
     assert.deepEqual(
       outcomes.map((o) => o.verdict),
@@ -268,16 +295,12 @@ describe("throughput provisioning and publishing against a real redis-server", (
     const s = settings();
     const { record, store } = await provision("pub2", s);
     const down = new OutpostClient(http, `http://127.0.0.1:${await freePort()}`, KEY);
-    const deps: PublishDeps = {
-      outpost: down,
-      store,
-      clock: new StepClock(record.startedAtMs),
-      payload: (_profile, seq) => createPayloadFactory(100, "x")(seq),
-    };
-    const o = await publishEvent(deps, publishRunOf(record), record.profiles[0], 0, {
-      scheduledMs: record.startedAtMs,
-      startedMs: record.startedAtMs,
-    });
+    const deps: PublishDeps = { outpost: down, payload: (_profile, seq) => createPayloadFactory(100, "x")(seq) };
+    const run = publishRunOf(record);
+    const log = new PublishLog(store, run, run.profiles[0]);
+    const timing = { scheduledMs: record.startedAtMs, startedMs: record.startedAtMs };
+    const o = await publishInto(log, deps, run, 0, timing, new StepClock(record.startedAtMs));
+    await log.flush();
     assert.deepEqual([o.verdict, o.reason], ["error", "error:refused"]);
     assert.deepEqual(await store.publishCounters(record.profiles), { "error:refused": 1 });
   });

@@ -21,7 +21,7 @@ describe("run-state store against a real redis-server", () => {
     // 100 events; seq 7 rejected; everything delivered to all its destinations
     // except seq 10 and 11 to their first destination; seq 20 delivered twice.
     for (let seq = 0; seq < 100; seq++) {
-      if (seq === 7) await store.recordPublishNotAccepted(rec.profiles[0], seq, "rejected:500");
+      if (seq === 7) await store.recordPublishNotAccepted(rec, rec.profiles[0], seq, "rejected:500");
       else assert.equal(await store.recordPublishAccepted(rec, rec.profiles[0], { seq, t0Ms: t, t2Ms: t + 5 }), true);
     }
     for (let seq = 0; seq < 100; seq++) {
@@ -122,7 +122,7 @@ describe("run-state store against a real redis-server", () => {
     const t = rec.startedAtMs + 1000;
     // seq 0 reaches destination 0 before its ack; seq 2 was rejected at k6 yet delivered.
     await store.recordReceipt(rec, { destination: 0, seq: 0, t3Ms: t, signature: "ok" });
-    await store.recordPublishNotAccepted(rec.profiles[0], 2, "error:timeout");
+    await store.recordPublishNotAccepted(rec, rec.profiles[0], 2, "error:timeout");
     await store.recordReceipt(rec, { destination: 0, seq: 2, t3Ms: t, signature: "ok" });
     assert.deepEqual(await store.progress(rec), { expected: 0, delivered: 0 });
     await store.recordPublishAccepted(rec, rec.profiles[0], { seq: 0, t0Ms: t, t2Ms: t + 3 });
@@ -137,7 +137,7 @@ describe("run-state store against a real redis-server", () => {
     for (let seq = 0; seq < 40; seq++) {
       const t0Ms = t + seq * 20; // the first events fall in the warm-up
       if (seq % 9 === 0)
-        await store.recordPublishNotAccepted(rec.profiles[0], seq, seq % 2 ? "duplicate" : "rejected:503");
+        await store.recordPublishNotAccepted(rec, rec.profiles[0], seq, seq % 2 ? "duplicate" : "rejected:503");
       else await store.recordPublishAccepted(rec, rec.profiles[0], { seq, t0Ms, t2Ms: t0Ms + 4 });
       for (const d of destinationIndexes(rec.profiles[0], tenantOfSeq(rec.profiles[0], seq))) {
         if (seq % 5 === 0) await store.recordFault(rec, d, seq, "error:500", "ok");
@@ -154,7 +154,18 @@ describe("run-state store against a real redis-server", () => {
     }
     await store.recordReceipt(rec, { destination: 1, seq: 3, t3Ms: t + 900, signature: "bad" });
     await store.recordAnomaly("unknown:bad_event_id");
-    await store.countPublish(0, "routing_mismatch");
+    // A batch with an event Outpost did not route to one destination (nrt, routing keys).
+    await store.recordPublishes(rec, rec.profiles[0], [
+      {
+        kind: "accepted",
+        seq: 41,
+        t0Ms: t,
+        startedMs: t,
+        t2Ms: t + 3,
+        routed: [false],
+        counters: ["routing_unexpected"],
+      },
+    ]);
     await store.markRunEnded(t + 2000);
     await store.snapshot(rec, 5, () => 11);
     await store.progress(rec);

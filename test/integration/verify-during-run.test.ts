@@ -1,8 +1,10 @@
 import { strict as assert } from "node:assert";
 import { readVerifySettings } from "../../src/config/verify-settings";
+import { PublishLog } from "../../src/publish/publish-log";
 import { destinationIndexes, tenantOfSeq } from "../../src/runstate/identity";
 import type { RunRecord } from "../../src/runstate/record";
 import { RunStateStore } from "../../src/runstate/store";
+import { renderText } from "../../src/verify/render-text";
 import type { VerifyReport } from "../../src/verify/report";
 import { verifiedReport as runVerification } from "../support/verify-result";
 import { connectRedis, withRedis } from "../support/redis-server";
@@ -39,6 +41,9 @@ async function writeAtFullSpeed(store: RunStateStore, rec: RunRecord, stop: () =
 describe("verify while the run is still being written", function () {
   this.timeout(120_000);
   const live = withRedis();
+  // verify at once, without waiting for deliveries.
+  const verifySettings = (testId: string, grace: string) =>
+    readVerifySettings({ TEST_ID: testId, REDIS_URL: live.server.url, VERIFY_TIMEOUT: "0s", VERIFY_GRACE: grace });
 
   it("reads one consistent snapshot each time: 50 reads under full-speed writes, none void, all in progress", async () => {
     const now = Date.now();
@@ -50,12 +55,7 @@ describe("verify while the run is still being written", function () {
     });
     const writerStore = new RunStateStore(await connectRedis(live.server), rec.testId);
     await writerStore.createRunRecord(rec);
-    const settings = readVerifySettings({
-      TEST_ID: rec.testId,
-      REDIS_URL: live.server.url,
-      VERIFY_TIMEOUT: "0s",
-      VERIFY_GRACE: "30s",
-    });
+    const settings = verifySettings(rec.testId, "30s");
     const reader = new RunStateStore(live.redis, rec.testId);
     let done = false;
     const writing = writeAtFullSpeed(writerStore, rec, () => done);
@@ -94,5 +94,66 @@ describe("verify while the run is still being written", function () {
     ).length;
     assert.equal(final.ledger.totals.missing, neverDelivered * 2);
     assert.equal(final.ledger.totals.accepted, published * 2);
+  });
+
+  it("deliveries of acks a VU still keeps are their own ledger row, in progress and after a crash, never void or unknown", async () => {
+    const now = Date.now();
+    const rec = testRunRecord("kept1", 2, 1, { startedAtMs: now, warmupEndsAtMs: now, plannedEndMs: now + 10_000 });
+    const store = new RunStateStore(live.redis, rec.testId);
+    await store.createRunRecord(rec);
+    const settings = verifySettings(rec.testId, "5s");
+    const verifyAt = (ms: number): Promise<VerifyReport> =>
+      runVerification(store, settings, { now: () => ms }, () => Promise.resolve());
+    // A VU's log keeps the acks of 0..9 (limits no test reaches); Outpost delivered all ten.
+    const log = new PublishLog(store, rec, rec.profiles[0], { maxEvents: 1000, maxAgeMs: 3_600_000 });
+    for (let seq = 0; seq < 10; seq++) {
+      assert.equal(log.add({ kind: "accepted", seq, t0Ms: now, startedMs: now, t2Ms: now + 2 }, now + 2, false), false);
+      await store.recordReceipt(rec, {
+        destination: tenantOfSeq(rec.profiles[0], seq),
+        seq,
+        t0Ms: now,
+        t3Ms: now + 5,
+        signature: "ok",
+      });
+    }
+
+    const running = await verifyAt(now + 1000);
+    assert.equal(running.verdict.headline, "INCOMPLETE (run in progress)");
+    assert.deepEqual(running.ledger.voidReasons, []);
+    assert.deepEqual(
+      [running.ledger.totals.accepted, running.ledger.totals.deliveredPublishUnrecorded, running.ledger.totals.unknown],
+      [0, 10, 0],
+    );
+    assert.match(renderText(running), /\n {2}delivered, publish ack not recorded: 10 \(the run is in progress: /);
+
+    // k6 killed: no end recorded and the planned end + VERIFY_GRACE passed. Still a row of its own.
+    const crashed = await verifyAt(rec.plannedEndMs + 6000);
+    assert.equal(crashed.verdict.headline, "INCOMPLETE (cut short or crashed)");
+    assert.deepEqual([crashed.ledger.voidReasons, crashed.ledger.totals.unknown], [[], 0]);
+    assert.match(
+      renderText(crashed),
+      /\n {2}delivered, publish ack not recorded: 10 \(throughput never recorded its end \(killed or crashed\)/,
+    );
+
+    // Written, they are ordinary deliveries.
+    await log.flush();
+    const flushed = await verifyAt(now + 1000);
+    assert.deepEqual(
+      [
+        flushed.ledger.totals.accepted,
+        flushed.ledger.totals.delivered,
+        flushed.ledger.totals.deliveredPublishUnrecorded,
+      ],
+      [10, 10, 0],
+    );
+    assert.doesNotMatch(renderText(flushed), /publish ack not recorded/);
+
+    // An end recorded while acks were never written is a harness bug: the receipts are unknown, the run void.
+    log.add({ kind: "accepted", seq: 10, t0Ms: now, startedMs: now, t2Ms: now + 2 }, now + 2, false);
+    await store.recordReceipt(rec, { destination: 0, seq: 10, t0Ms: now, t3Ms: now + 5, signature: "ok" });
+    await store.markRunEnded(rec.plannedEndMs);
+    const ended = await verifyAt(rec.plannedEndMs + 1000);
+    assert.equal(ended.verdict.headline, "VOID");
+    assert.equal(ended.ledger.totals.unknown, 1);
   });
 });

@@ -98,7 +98,7 @@ describe("verify per traffic profile against a real redis-server", () => {
 
   it("keeps each profile's publish counters apart and cross-checks them with its own bitmaps", async () => {
     const { rec, store } = await run("prof3");
-    await store.recordPublishNotAccepted(rec.profiles[1], 60, "rejected:503");
+    await store.recordPublishNotAccepted(rec, rec.profiles[1], 60, "rejected:503");
     await live.redis.command(["HINCRBY", store.keys.publish(0), "accepted", 1]);
     const r = await verify("prof3");
     assert.deepEqual(

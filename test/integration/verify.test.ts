@@ -105,9 +105,9 @@ describe("verify against a real redis-server", () => {
         await store.recordReceipt(rec, { destination: 4, seq: 41, t3Ms: rec.startedAtMs + 999, signature: "ok" }),
         false,
       );
-    await store.recordPublishNotAccepted(rec.profiles[0], 300, "rejected:500");
-    await store.recordPublishNotAccepted(rec.profiles[0], 301, "error:timeout");
-    await store.recordPublishNotAccepted(rec.profiles[0], 302, "duplicate");
+    await store.recordPublishNotAccepted(rec, rec.profiles[0], 300, "rejected:500");
+    await store.recordPublishNotAccepted(rec, rec.profiles[0], 301, "error:timeout");
+    await store.recordPublishNotAccepted(rec, rec.profiles[0], 302, "duplicate");
     // Outpost delivered 301 although the publish timed out at k6 (tenant 1).
     await store.recordReceipt(rec, { destination: 2, seq: 301, t3Ms: rec.startedAtMs + 5000, signature: "ok" });
     await store.markRunEnded(rec.startedAtMs + 3100);
