@@ -90,9 +90,12 @@ describe("publish log: a VU keeps its publish outcomes and writes them in one ca
     log.add({ kind: "accepted", seq: 3, t0Ms: t, startedMs: t, t2Ms: t + 1500, routed: [false] }, t, false);
     log.add({ kind: "not_accepted", seq: 5, reason: "duplicate" }, t, false);
     log.add({ kind: "accepted", seq: 0, t0Ms: t - 10, startedMs: t - 4, t2Ms: t }, t, false);
+    // Event 7 is due in the run's second latency window (10 s each): the batch spans two.
+    const later = rec.startedAtMs + 10_500;
+    log.add({ kind: "accepted", seq: 7, t0Ms: later, startedMs: later, t2Ms: later + 2 }, t, false);
     await log.flush();
     assert.deepEqual(await store.publishCounters(rec.profiles), {
-      accepted: 3,
+      accepted: 4,
       accepted_again: 1,
       duplicate: 1,
       t0_unscheduled: 1,
@@ -101,13 +104,23 @@ describe("publish log: a VU keeps its publish outcomes and writes them in one ca
     assert.deepEqual(await store.publishTimeline(0), [
       [second, 1],
       [second + 1, 2],
+      [Math.floor((later + 2) / 1000), 1],
     ]);
     const stages = await store.stageHistograms(rec.profiles[0]);
-    // publish: 4 ms, 1006 ms (from t0: unscheduled), 1500 ms; generator lag: 6 ms and 0 for the two scheduled.
-    assert.deepEqual([stages.publish.count, stages.publish.minUs, stages.publish.maxUs], [3, 4000, 1_500_000]);
+    // publish: 2 ms, 4 ms, 1006 ms (from t0: unscheduled), 1500 ms; generator lag: 6 ms, 0 and 0.
+    assert.deepEqual([stages.publish.count, stages.publish.minUs, stages.publish.maxUs], [4, 2000, 1_500_000]);
     assert.deepEqual(
       [stages.generator_lag.count, stages.generator_lag.minUs, stages.generator_lag.maxUs],
-      [2, 0, 6000],
+      [3, 0, 6000],
+    );
+    // Each sample also counts in the latency window of its t0.
+    const windows = await store.latencyWindowHistograms(1);
+    assert.deepEqual(
+      [0, 1].map((w) => [windows.get(w)?.publish.count, windows.get(w)?.generator_lag.count]),
+      [
+        [3, 2],
+        [1, 1],
+      ],
     );
     const snap = await store.snapshot(rec, 10, () => 1);
     assert.deepEqual(
