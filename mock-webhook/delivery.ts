@@ -14,6 +14,7 @@ import type { Holds } from "./holds";
 import type { MockMetrics } from "./metrics";
 import type { Receivers } from "./receivers";
 import type { RecentAttempts } from "./recent";
+import type { ReceiptWriter } from "./receipt-writer";
 import { readBody, sendError, sendJson } from "./respond";
 import type { CachedRun, KnownRun, RunCache } from "./runs";
 import { checkSignature } from "./signature";
@@ -21,6 +22,7 @@ import { parseEpochMs, parseRfc3339Ms } from "./timestamps";
 
 export interface DeliveryDeps {
   runs: RunCache;
+  receipts: ReceiptWriter;
   // The mock's own faults: for runs and profiles without receiver behaviour of their own.
   faults: Faults;
   // Each run's profiles' receiver behaviour.
@@ -109,7 +111,7 @@ export async function handleDelivery(
   if (fault.kind === "none") {
     // Drawn before the receipt is written so the receipt records the hold it gets.
     const holdMs = faults.latencyMs();
-    const first = await store.recordReceipt(record, {
+    const first = await deps.receipts.write(run, {
       destination,
       seq,
       t3Ms,

@@ -1,4 +1,3 @@
-import { LRUCache } from "lru-cache";
 import type { SignatureStatus } from "../src/runstate/store";
 
 // What this process saw of one delivery attempt, for GET /events/:id.
@@ -14,27 +13,81 @@ export interface RecentAttempt {
   t0Ms?: number;
 }
 
-// Attempts kept per event: enough to see a retry sequence, bounded anyway.
+// Attempts returned per event: enough to see a retry sequence, bounded anyway.
 const MAX_ATTEMPTS = 16;
 
+// The last `capacity` attempts this process answered, oldest overwritten
+// first. Kept in columns (typed arrays for the numbers) rather than an object
+// per attempt: every delivery adds one, and objects that live for thousands of
+// deliveries are what makes V8's garbage collection expensive (npm run
+// bench:mock). A lookup scans the ring: GET /events/:id is for debugging.
 export class RecentAttempts {
-  private readonly cache: LRUCache<string, RecentAttempt[]>;
+  private next = 0;
+  private count = 0;
+  private readonly eventIds: string[];
+  private readonly testIds: string[];
+  private readonly outcomes: string[];
+  private readonly signatures: Array<SignatureStatus | undefined>;
+  private readonly destinations: Int32Array;
+  private readonly statuses: Int16Array;
+  // NaN: not sent.
+  private readonly stamps: Float64Array;
 
-  constructor(maxEvents: number) {
-    this.cache = new LRUCache({ max: maxEvents });
+  constructor(private readonly capacity: number) {
+    this.eventIds = new Array<string>(capacity);
+    this.testIds = new Array<string>(capacity);
+    this.outcomes = new Array<string>(capacity);
+    this.signatures = new Array<SignatureStatus | undefined>(capacity);
+    this.destinations = new Int32Array(capacity);
+    this.statuses = new Int16Array(capacity);
+    this.stamps = new Float64Array(3 * capacity);
   }
 
-  add(eventId: string, attempt: RecentAttempt): void {
-    const list = this.cache.get(eventId);
-    if (list === undefined) this.cache.set(eventId, [attempt]);
-    else if (list.push(attempt) > MAX_ATTEMPTS) list.shift();
+  add(eventId: string, a: RecentAttempt): void {
+    const i = this.next;
+    this.eventIds[i] = eventId;
+    this.testIds[i] = a.testId;
+    this.outcomes[i] = a.outcome;
+    this.signatures[i] = a.signature;
+    this.destinations[i] = a.destination;
+    this.statuses[i] = a.status;
+    this.stamps[3 * i] = a.t3Ms;
+    this.stamps[3 * i + 1] = a.taMs ?? Number.NaN;
+    this.stamps[3 * i + 2] = a.t0Ms ?? Number.NaN;
+    this.next = (i + 1) % this.capacity;
+    if (this.count < this.capacity) this.count++;
   }
 
+  // The event's last MAX_ATTEMPTS attempts still held, oldest first.
   get(eventId: string): RecentAttempt[] {
-    return this.cache.get(eventId) ?? [];
+    const found: RecentAttempt[] = [];
+    for (let k = 1; k <= this.count && found.length < MAX_ATTEMPTS; k++) {
+      const i = (this.next - k + this.capacity) % this.capacity;
+      if (this.eventIds[i] === eventId) found.unshift(this.attemptAt(i));
+    }
+    return found;
   }
 
+  private attemptAt(i: number): RecentAttempt {
+    const stamp = (j: number): number | undefined => {
+      const v = this.stamps[3 * i + j];
+      return Number.isNaN(v) ? undefined : v;
+    };
+    const signature = this.signatures[i];
+    return {
+      testId: this.testIds[i],
+      destination: this.destinations[i],
+      outcome: this.outcomes[i],
+      status: this.statuses[i],
+      ...(signature === undefined ? {} : { signature }),
+      t3Ms: this.stamps[3 * i],
+      ...(stamp(1) === undefined ? {} : { taMs: stamp(1) }),
+      ...(stamp(2) === undefined ? {} : { t0Ms: stamp(2) }),
+    };
+  }
+
+  // Attempts held.
   get size(): number {
-    return this.cache.size;
+    return this.count;
   }
 }

@@ -12,6 +12,8 @@ export interface MockSettings extends CommonSettings {
   recentEvents: number;
   // How long SIGTERM waits for in-flight requests before closing them.
   shutdownTimeoutMs: number;
+  // Receipts of deliveries arriving within this long share one Redis call (ReceiptWriter).
+  receiptWindowMs: number;
   faults: FaultConfig;
 }
 
@@ -31,6 +33,7 @@ export function readMockSettings(env: Env): MockSettings {
     requireSignature: readBool(env, "MOCK_REQUIRE_SIGNATURE", false),
     recentEvents: readInt(env, "MOCK_RECENT_EVENTS", 10_000, 1, 1_000_000),
     shutdownTimeoutMs: readDurationMs(env, "MOCK_SHUTDOWN_TIMEOUT", "10s", 0, 600_000),
+    receiptWindowMs: readDurationMs(env, "MOCK_RECEIPT_WINDOW", "1ms", 0, 1000),
     faults: readFaults(env, ENV_NAMES, NO_FAULTS),
   };
 }

@@ -11,6 +11,7 @@ import { Receivers } from "./receivers";
 import { log, logThrottled } from "./log";
 import { createMetrics } from "./metrics";
 import { RecentAttempts } from "./recent";
+import { ReceiptWriter } from "./receipt-writer";
 import { requestHandler } from "./routes";
 import { WallClock } from "./wall-clock";
 import { RunCache } from "./runs";
@@ -67,6 +68,7 @@ export async function runWorker(settings: MockSettings): Promise<void> {
   const handle = requestHandler({
     redis,
     runs: new RunCache(redis, settings.runTtlSeconds),
+    receipts: new ReceiptWriter(settings.receiptWindowMs),
     recent,
     faults,
     receivers,

@@ -118,42 +118,63 @@ return newly
 `,
 };
 
-// KEYS: rcv:d, dst:d, lat:d, tl:d<d>, t2:t, ta:d, latw:<window>.
-// ARGV: ttl, local, delivery µs ('' none), end-to-end µs ('' none), epoch second,
-//       attempt start ms since startedAt (-1 none), record latency (1|0), signature status,
-//       latency window of the event's t0 (-1 none), receiver hold µs (the latency the mock adds
-//       before answering).
-// Returns 1 for the first delivery of this event to this destination, 0 for a duplicate.
-export const RECEIPT: Script = {
-  name: "receipt",
+// Records the receipts of one or more successful deliveries (the mock writes
+// those of concurrent requests together: mock-webhook/receipt-writer.ts) in one
+// call; counters, timeline seconds and latency hashes written once per batch.
+// KEYS: the latw:<window> of each window the batch's samples fall in, then per
+//       destination group of the batch: rcv:d, dst:d, lat:d, tl:d<d>, t2:t (t: d's tenant), ta:d.
+// ARGV: ttl, number of window keys, JSON list of receipts, each [group, local,
+//       delivery µs (null none), end-to-end µs (null none), epoch second of t3,
+//       attempt start ms since startedAt (-1 none), record latency (1|0),
+//       signature status, window key (1-based among the window keys, 0 none),
+//       receiver hold µs (the latency the mock adds before answering)].
+// Returns one integer per receipt: 1 for the first delivery of the event to the
+// destination, 0 for a duplicate.
+export const RECEIPTS: Script = {
+  name: "receipts",
   source: `${PRELUDE}
-local loc = ARGV[2]
-if redis.call('HINCRBY', KEYS[2], 'attempts', 1) == 1 then expire_nx(KEYS[2]) end
-redis.call('HINCRBY', KEYS[2], 'sig:' .. ARGV[8], 1)
-if redis.call('SETBIT', KEYS[1], loc, 1) == 1 then
-  redis.call('HINCRBY', KEYS[2], 'duplicate', 1)
-  return 0
-end
-if redis.call('HINCRBY', KEYS[2], 'first', 1) == 1 then expire_nx(KEYS[1]) end
-if redis.call('HINCRBY', KEYS[4], ARGV[5], 1) == 1 then expire_nx(KEYS[4]) end
-if ARGV[7] == '1' then
-  local w = tonumber(ARGV[9])
-  if ARGV[3] ~= '' then record_difference(KEYS[3], 'delivery', tonumber(ARGV[3]), KEYS[7], w) end
-  if ARGV[4] ~= '' then record_difference(KEYS[3], 'e2e', tonumber(ARGV[4]), KEYS[7], w) end
-  record_hist(KEYS[3], 'receiver', tonumber(ARGV[10]), KEYS[7], w)
-  local ta = tonumber(ARGV[6])
-  if ta >= 0 then
-    local t2 = redis.call('BITFIELD', KEYS[5], 'GET', 'u32', '#' .. loc)[1]
-    if t2 > 0 then
-      record_difference(KEYS[3], 'queue', (ta - (t2 - 1)) * 1000, KEYS[7], w)
-    else
-      redis.call('BITFIELD', KEYS[6], 'SET', 'u32', '#' .. loc, ta + 1)
-      expire_nx(KEYS[6])
+local windows = tonumber(ARGV[2])
+local counts, written, out = {}, {}, {}
+for i, r in ipairs(cjson.decode(ARGV[3])) do
+  local base = windows + 1 + r[1] * 6
+  local rcv, dst, lat, tl, t2k, tak = KEYS[base], KEYS[base + 1], KEYS[base + 2], KEYS[base + 3], KEYS[base + 4], KEYS[base + 5]
+  local loc = r[2]
+  add_to(counts, dst, 'attempts', 1)
+  add_to(counts, dst, 'sig:' .. r[8], 1)
+  if redis.call('SETBIT', rcv, loc, 1) == 1 then
+    add_to(counts, dst, 'duplicate', 1)
+    out[i] = 0
+  else
+    out[i] = 1
+    written[rcv] = true
+    add_to(counts, dst, 'first', 1)
+    add_to(counts, tl, r[5], 1)
+    if r[7] == 1 then
+      local kw, w = KEYS[r[9]], r[9] - 1
+      if r[3] ~= cjson.null then record_difference(lat, 'delivery', r[3], kw, w) end
+      if r[4] ~= cjson.null then record_difference(lat, 'e2e', r[4], kw, w) end
+      record_hist(lat, 'receiver', r[10], kw, w)
+      local ta = r[6]
+      if ta >= 0 then
+        local t2 = redis.call('BITFIELD', t2k, 'GET', 'u32', '#' .. loc)[1]
+        if t2 > 0 then
+          record_difference(lat, 'queue', (ta - (t2 - 1)) * 1000, kw, w)
+        else
+          -- The publish ack is not recorded yet: park the attempt start for PUBLISHES.
+          redis.call('BITFIELD', tak, 'SET', 'u32', '#' .. loc, ta + 1)
+          written[tak] = true
+        end
+      end
     end
   end
 end
+for k, fields in pairs(counts) do
+  for f, n in pairs(fields) do redis.call('HINCRBY', k, f, n) end
+  written[k] = true
+end
 write_histograms()
-return 1
+for k in pairs(written) do expire_nx(k) end
+return out
 `,
 };
 

@@ -18,7 +18,7 @@ import {
   FAULT,
   PROGRESS,
   PUBLISHES,
-  RECEIPT,
+  RECEIPTS,
   RUN_END,
   RUN_SNAPSHOT,
   SNAPSHOT_SCRATCH,
@@ -357,41 +357,66 @@ export class RunStateStore {
     return total;
   }
 
-  // Returns true for the first delivery of the event to the destination, false for a duplicate.
-  async recordReceipt(record: RunRecord, r: Receipt): Promise<boolean> {
-    const profile = profileAt(record, r.destination);
-    const tenant = tenantOfSeq(profile, r.seq);
+  // Records receipts in one script call (RECEIPTS); per receipt, true for the
+  // first delivery of the event to the destination, false for a duplicate.
+  async recordReceipts(record: RunRecord, receipts: readonly Receipt[]): Promise<boolean[]> {
     const k = this.keys;
-    const d = r.destination;
+    const groupOf = new Map<number, number>();
+    const groupKeys: string[] = [];
+    // Window index -> its key's 1-based position among the window keys.
+    const windowSlots = new Map<number, number>();
+    const windowKeys: string[] = [];
     // Differences of two hosts' clocks can come out negative: the script counts those.
     const us = (ms: number): number => Math.round(ms * 1000);
-    const sample = r.t0Ms === undefined || !inWarmup(record, r.t0Ms);
-    const window = r.t0Ms === undefined ? -1 : windowOf(record.latencyWindows, record.startedAtMs, r.t0Ms);
-    const reply = await this.scripts.run(
-      RECEIPT,
-      [
-        k.receipts(d),
-        k.destination(d),
-        k.latency(d),
-        k.deliveryTimeline(d),
-        k.publishedAt(tenant),
-        k.attemptAt(d),
-        k.latencyWindow(Math.max(0, window)),
-      ],
-      [
-        this.ttlSeconds,
+    const rows = receipts.map((r) => {
+      const d = r.destination;
+      const profile = profileAt(record, d);
+      let group = groupOf.get(d);
+      if (group === undefined) {
+        group = groupOf.size;
+        groupOf.set(d, group);
+        groupKeys.push(
+          k.receipts(d),
+          k.destination(d),
+          k.latency(d),
+          k.deliveryTimeline(d),
+          k.publishedAt(tenantOfSeq(profile, r.seq)),
+          k.attemptAt(d),
+        );
+      }
+      const window = r.t0Ms === undefined ? -1 : windowOf(record.latencyWindows, record.startedAtMs, r.t0Ms);
+      let slot = window < 0 ? 0 : windowSlots.get(window);
+      if (slot === undefined) {
+        windowKeys.push(k.latencyWindow(window));
+        slot = windowKeys.length;
+        windowSlots.set(window, slot);
+      }
+      return [
+        group,
         localIndexOfSeq(profile, r.seq),
-        r.taMs === undefined ? "" : us(r.t3Ms - r.taMs),
-        r.t0Ms === undefined ? "" : us(r.t3Ms - r.t0Ms),
+        r.taMs === undefined ? null : us(r.t3Ms - r.taMs),
+        r.t0Ms === undefined ? null : us(r.t3Ms - r.t0Ms),
         Math.floor(r.t3Ms / 1000),
         r.taMs === undefined || r.taMs < record.startedAtMs ? -1 : Math.round(r.taMs - record.startedAtMs),
-        sample ? 1 : 0,
+        r.t0Ms === undefined || !inWarmup(record, r.t0Ms) ? 1 : 0,
         r.signature,
-        window,
+        slot,
         us(r.receiverHoldMs ?? 0),
-      ],
+      ];
+    });
+    const reply = await this.scripts.run(
+      RECEIPTS,
+      [...windowKeys, ...groupKeys],
+      [this.ttlSeconds, windowKeys.length, JSON.stringify(rows)],
     );
-    return asNumber(reply) === 1;
+    if (!Array.isArray(reply) || reply.length !== receipts.length)
+      throw new Error(`${RECEIPTS.name} script: expected ${receipts.length} results`);
+    return reply.map((x) => Number(x) === 1);
+  }
+
+  // One receipt; true for the first delivery of the event to the destination, false for a duplicate.
+  async recordReceipt(record: RunRecord, r: Receipt): Promise<boolean> {
+    return (await this.recordReceipts(record, [r]))[0];
   }
 
   async recordFault(
