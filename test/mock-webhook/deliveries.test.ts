@@ -36,6 +36,38 @@ describe("mock webhook process: recording deliveries", function () {
     await server?.stop();
   });
 
+  it("shares one Redis call among concurrent deliveries, and answers each only once Redis holds its receipt", async () => {
+    // A window far longer than a delivery takes: concurrent deliveries wait for one write.
+    const batching = await startMock({ REDIS_URL: server.url, MOCK_RECEIPT_WINDOW: "50ms" });
+    try {
+      const shape = { tenants: 2, destinationsPerTenant: 2 };
+      const { record, store } = await createRun(redis, "batch1", shape);
+      const jobs: Array<[number, number]> = [];
+      for (let seq = 0; seq < 100; seq++)
+        for (const d of destinationIndexes(shape, tenantOfSeq(shape, seq))) jobs.push([seq, d]);
+      const calls = async (): Promise<number> =>
+        Number(/cmdstat_evalsha:calls=(\d+)/.exec(String(await redis.command(["INFO", "commandstats"])))?.[1] ?? 0);
+      const before = await calls();
+      const notYetInRedis: string[] = [];
+      await inParallel(jobs.length, 40, async (i) => {
+        const [seq, d] = jobs[i];
+        const answer = await deliver(batching, "batch1", seq, d);
+        assert.equal(answer.status, 200);
+        // The moment the 200 arrives, its receipt is in Redis.
+        if (Number(await redis.command(["GETBIT", store.keys.receipts(d), Math.floor(seq / shape.tenants)])) !== 1)
+          notYetInRedis.push(`${seq}@d${d}`);
+      });
+      assert.deepEqual(notYetInRedis, []);
+      const used = (await calls()) - before;
+      assert.ok(used > 0 && used < jobs.length / 4, `${used} script calls for ${jobs.length} deliveries`);
+      let first = 0;
+      for (const d of record.destinations) first += (await store.counters(store.keys.destination(d.index))).first ?? 0;
+      assert.equal(first, jobs.length);
+    } finally {
+      await batching.stop();
+    }
+  });
+
   it("records N distinct deliveries and K repeats exactly, before answering 200", async () => {
     const shape = { tenants: 3, destinationsPerTenant: 2 };
     const { record, store } = await createRun(redis, "exact1", shape);
