@@ -83,12 +83,17 @@ export function requestHandler(deps: RouteDeps): (req: IncomingMessage, res: Ser
     const q = url.indexOf("?");
     const path = q < 0 ? url : url.slice(0, q);
     const route = routeOf(req.method, path);
-    res.once("close", () => {
-      const status = res.writableFinished ? String(res.statusCode) : "none";
-      deps.metrics.requests.inc({ route, status });
-      deps.metrics.duration.observe({ route }, (performance.now() - start) / 1000);
-    });
     if (deps.closing()) res.setHeader("connection", "close");
-    return dispatch(deps, route, req, res, path, t3Ms).catch((err: unknown) => failed(deps, route, res, err));
+    // Counted when the handler is done (not on the response's close event: a
+    // listener per request costs the mock more than the count itself).
+    return dispatch(deps, route, req, res, path, t3Ms)
+      .catch((err: unknown) => failed(deps, route, res, err))
+      .then(() =>
+        deps.metrics.answered(
+          route,
+          res.writableEnded ? String(res.statusCode) : "none",
+          (performance.now() - start) / 1000,
+        ),
+      );
   };
 }

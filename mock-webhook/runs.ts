@@ -45,6 +45,11 @@ export class RunCache {
     });
   }
 
+  // The cached run, when there is one: no promise to wait for on the delivery path.
+  peek(testId: string): CachedRun | undefined {
+    return this.cache.get(testId);
+  }
+
   // Rejects when Redis fails.
   async get(testId: string): Promise<CachedRun> {
     const hit = this.cache.get(testId) ?? (await this.cache.fetch(testId));
