@@ -2,8 +2,9 @@
 // (bench/k6/bare-publish.js) and dist/throughput.js at the same rate and VUs against a fast
 // sink (bench/support/publish-sink.ts), in one run. CPU per event counts k6's CPU (user + sys,
 // setup and teardown included) plus the run-state redis-server's (INFO cpu): both are the
-// harness's cost. Ratios are the point; absolute figures vary with the machine.
-//   npm run bench:generator            BENCH_RATES=500,2000 BENCH_DURATION=10s
+// harness's cost. Ratios are the point; absolute figures vary with the machine. Then k6's
+// peak RSS at a low rate with BENCH_VUS VUs: memory per VU, the slope between the counts.
+//   npm run bench:generator            BENCH_RATES=500,2000 BENCH_DURATION=10s BENCH_VUS=10,100,300
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,6 +18,9 @@ import { startPublishSink } from "./support/publish-sink";
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 const rates = (process.env.BENCH_RATES ?? "500,2000").split(",").map(Number);
 const duration = process.env.BENCH_DURATION ?? "10s";
+const vuCounts = (process.env.BENCH_VUS ?? "10,100,300").split(",").map(Number);
+// The memory runs: a rate any VU count keeps up with, long enough for every VU to run.
+const VU_RUN = { rate: 100, duration: "5s" };
 
 interface Measured {
   exitCode: number;
@@ -94,10 +98,15 @@ async function redisCpuMs(url: string): Promise<number> {
   return (seconds("used_cpu_user") + seconds("used_cpu_sys")) * 1000;
 }
 
-async function measure(script: "bare" | "throughput", rate: number, dir: string): Promise<Measured> {
+async function measure(
+  script: "bare" | "throughput",
+  rate: number,
+  dir: string,
+  vus = String(Math.ceil(rate * 0.02) + 4),
+  runFor = duration,
+): Promise<Measured> {
   const [redis, sink] = await Promise.all([startRedis(), startPublishSink()]);
   try {
-    const vus = String(Math.ceil(rate * 0.02) + 4);
     const before = await redisCpuMs(redis.url);
     const run = await runMeasured(
       script === "bare" ? join(ROOT, "bench/k6/bare-publish.js") : join(dir, "throughput.js"),
@@ -106,14 +115,14 @@ async function measure(script: "bare" | "throughput", rate: number, dir: string)
         OUTPOST_API_KEY: "bench-key",
         MOCK_URL: sink.url,
         REDIS_URL: redis.url,
-        TEST_ID: `bench-${rate}`,
+        TEST_ID: `bench-${rate}-${vus}`,
         RATE: String(rate),
-        DURATION: duration,
+        DURATION: runFor,
         PRE_ALLOCATED_VUS: vus,
         MAX_VUS: vus,
         PAYLOAD_BYTES: "1024",
       },
-      join(dir, `summary-${script}-${rate}.json`),
+      join(dir, `summary-${script}-${rate}-${vus}.json`),
     );
     return { ...run, redisCpuMs: (await redisCpuMs(redis.url)) - before, events: sink.publishes() };
   } finally {
@@ -126,16 +135,19 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "olt-bench-generator-"));
   try {
     await buildBundles(k6.flavour, dir);
-    console.log(`$ BENCH_RATES=${rates.join(",")} BENCH_DURATION=${duration} npm run bench:generator`);
+    console.log(
+      `$ BENCH_RATES=${rates.join(",")} BENCH_DURATION=${duration} BENCH_VUS=${vuCounts.join(",")} npm run bench:generator`,
+    );
     console.log(
       `${k6.text}, K6_REDIS=${k6.flavour}, node ${process.version}; CPU per event = (k6 + run-state Redis) / events published`,
     );
     console.log(
       "script               rate  events  dropped  k6 µs/ev  redis µs/ev  total µs/ev  vs bare  k6 peak RSS MiB  exit",
     );
+    const total = (m: Measured) => ((m.k6CpuMs + m.redisCpuMs) * 1000) / Math.max(1, m.events);
+    const ratios: string[] = [];
     for (const rate of rates) {
       const rows = { bare: await measure("bare", rate, dir), throughput: await measure("throughput", rate, dir) };
-      const total = (m: Measured) => ((m.k6CpuMs + m.redisCpuMs) * 1000) / Math.max(1, m.events);
       for (const [name, m] of Object.entries(rows)) {
         console.log(
           [
@@ -152,6 +164,20 @@ async function main(): Promise<void> {
           ].join(" "),
         );
       }
+      ratios.push(`${(total(rows.throughput) / total(rows.bare)).toFixed(2)}x at ${rate} ev/s`);
+    }
+    console.log(`dist/throughput.js / bare k6 publish, CPU per event, this run: ${ratios.join(", ")}`);
+
+    console.log(`\nk6 peak RSS (MiB) at ${VU_RUN.rate} ev/s for ${VU_RUN.duration}, VUs pre-allocated:`);
+    console.log(`script             ${vuCounts.map((n) => `${n} VUs`.padStart(9)).join("")}   MiB per VU`);
+    for (const script of ["bare", "throughput"] as const) {
+      const rss: number[] = [];
+      for (const n of vuCounts)
+        rss.push((await measure(script, VU_RUN.rate, dir, String(n), VU_RUN.duration)).peakRssMiB);
+      const perVu = (rss[rss.length - 1] - rss[0]) / (vuCounts[vuCounts.length - 1] - vuCounts[0]);
+      console.log(
+        `${(script === "bare" ? "bare k6 publish" : "dist/throughput.js").padEnd(18)} ${rss.map((r) => r.toFixed(0).padStart(9)).join("")}   ${perVu.toFixed(2).padStart(10)}`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

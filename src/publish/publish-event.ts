@@ -2,7 +2,6 @@ import type { OutpostClient, PublishResult } from "../outpost/client";
 import type { HttpRequest } from "../ports";
 import {
   destinationId,
-  destinationIndexes,
   eventId,
   type ProfileLayout,
   T0_METADATA_KEY,
@@ -87,7 +86,14 @@ export interface Routing {
 // plain loops only.
 export function routingOf(run: PublishRun, profile: ProfileLayout, seq: number, answered: string[] | null): Routing {
   const per = profile.destinationsPerTenant;
-  const first = destinationIndexes(profile, tenantOfSeq(profile, seq))[0];
+  // The tenant's first destination (identity.ts destinationIndexes), without an array per event.
+  const first = profile.firstDestination + (tenantOfSeq(profile, seq) - profile.firstTenant) * per;
+  if (answered !== null && answered.length === per) {
+    // The usual answer: the tenant's destinations in the order the run created them.
+    let j = 0;
+    while (j < per && answered[j] === destinationId(run.testId, profile, first + j)) j++;
+    if (j === per) return allRouted(per);
+  }
   const expected: string[] = [];
   const routed: boolean[] = [];
   for (let j = 0; j < per; j++) {
@@ -106,6 +112,18 @@ export function routingOf(run: PublishRun, profile: ProfileLayout, seq: number, 
     }
   }
   return { routed, unexplained: unexpected ? "routing_unexpected" : null, mismatch: unexpected || listed < per };
+}
+
+// One shared answer per fan-out for events routed everywhere: nothing per
+// event to allocate (callers only read it).
+const everywhere = new Map<number, Routing>();
+function allRouted(per: number): Routing {
+  let r = everywhere.get(per);
+  if (r === undefined) {
+    r = { routed: Array.from({ length: per }, () => true), unexplained: null, mismatch: false };
+    everywhere.set(per, r);
+  }
+  return r;
 }
 
 // A short, bounded name for a transport failure (it becomes a Redis hash field).
