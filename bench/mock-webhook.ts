@@ -2,7 +2,10 @@
 // Outpost-like deliveries (2 KiB signed JSON, realistic headers, distinct event
 // ids of a real run record), receipts recorded in a real redis-server; then
 // checks that Redis holds exactly one receipt per 2xx answer. A no-op HTTP
-// server run first shows what the load generator itself can drive here.
+// server run first shows what the load generator itself can drive here, and the
+// ratios of the mock's CPU per delivery and p99 to it are printed from the same
+// run. Last, one mock process under 10x overload (ten times the connections,
+// flat out) shows that its memory stays bounded.
 import autocannon from "autocannon";
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -18,7 +21,8 @@ const env = process.env;
 // Requests per run: BENCH_RATE x BENCH_DURATION.
 const DURATION_S = readDurationMs(env, "BENCH_DURATION", "10s", 1000, 600_000) / 1000;
 const CONNECTIONS = readInt(env, "BENCH_CONNECTIONS", 64, 1, 4096);
-const RATE = readInt(env, "BENCH_RATE", 10_000, 1, 1_000_000);
+const RATE = readInt(env, "BENCH_RATE", 2000, 1, 1_000_000);
+const OVERLOAD = 10;
 const WORKER_COUNTS = readString(
   env,
   "BENCH_WORKERS",
@@ -49,7 +53,7 @@ interface Row {
   errors: number;
   recorded: number | string;
   serverCpuUsPerReq: number;
-  redisUsPerEvalsha: number | string;
+  redisUsPerDelivery: number | string;
   peakRssMiB: number;
 }
 
@@ -127,12 +131,19 @@ function requestFactory(testId: string): () => { path: string; headers: Record<s
   };
 }
 
-async function evalshaUsPerCall(redis: NodeRedisPort): Promise<number> {
+// Redis time of the receipt scripts since the last CONFIG RESETSTAT.
+async function evalshaUs(redis: NodeRedisPort): Promise<number> {
   const info = String(await redis.command(["INFO", "commandstats"]));
-  return Number(/cmdstat_evalsha:.*usec_per_call=([0-9.]+)/.exec(info)?.[1] ?? NaN);
+  return Number(/cmdstat_evalsha:calls=\d+,usec=(\d+)/.exec(info)?.[1] ?? Number.NaN);
 }
 
-async function run(redis: NodeRedisPort, redisUrl: string, workers: number, mode: "rate" | "max"): Promise<Row> {
+async function run(
+  redis: NodeRedisPort,
+  redisUrl: string,
+  workers: number,
+  mode: "rate" | "max",
+  connections = CONNECTIONS,
+): Promise<Row> {
   const noop = workers === 0;
   const testId = `bench-${workers}w-${mode}-${Date.now()}`;
   const { record, store } = await createRun(redis, testId, SHAPE);
@@ -149,7 +160,7 @@ async function run(redis: NodeRedisPort, redisUrl: string, workers: number, mode
   const cpuBefore = cpuMs(pids);
   const result = await autocannon({
     url: server.url,
-    connections: CONNECTIONS,
+    connections,
     // A fixed count rather than a duration: autocannon then waits for every
     // answer, so the 2xx count can be compared with Redis exactly.
     amount: RATE * DURATION_S,
@@ -160,8 +171,14 @@ async function run(redis: NodeRedisPort, redisUrl: string, workers: number, mode
   const peak = peakRssMiB(pids);
   server.child.kill("SIGTERM");
   await new Promise((r) => server.child.once("exit", r));
+  const deliveries = noop
+    ? 0
+    : await recorded(
+        store,
+        record.destinations.map((d) => d.index),
+      );
   return {
-    target: noop ? "no-op server" : `mock, ${workers} worker(s)`,
+    target: `${noop ? "no-op server" : `mock, ${workers} worker(s)`}${connections === CONNECTIONS ? "" : `, ${connections} conns`}`,
     mode: mode === "rate" ? `${RATE}/s` : "max",
     rps: Math.round(result["2xx"] / result.duration),
     p50: result.latency.p50,
@@ -170,14 +187,9 @@ async function run(redis: NodeRedisPort, redisUrl: string, workers: number, mode
     ok: result["2xx"],
     non2xx: result.non2xx,
     errors: result.errors,
-    recorded: noop
-      ? "-"
-      : await recorded(
-          store,
-          record.destinations.map((d) => d.index),
-        ),
+    recorded: noop ? "-" : deliveries,
     serverCpuUsPerReq: Math.round(cpuUs / Math.max(1, result["2xx"])),
-    redisUsPerEvalsha: noop ? "-" : await evalshaUsPerCall(redis),
+    redisUsPerDelivery: noop ? "-" : Math.round((10 * (await evalshaUs(redis))) / Math.max(1, deliveries)) / 10,
     peakRssMiB: peak,
   };
 }
@@ -192,9 +204,26 @@ async function main(): Promise<void> {
   const server = await startRedis();
   const redis = await NodeRedisPort.connect(server.url);
   const rows: Row[] = [];
+  const noop: Record<string, Row> = {};
+  const ratios: string[] = [];
+  let overload: Row;
   try {
-    for (const workers of [0, ...WORKER_COUNTS])
-      for (const mode of ["rate", "max"] as const) rows.push(await run(redis, server.url, workers, mode));
+    for (const mode of ["rate", "max"] as const) noop[mode] = await run(redis, server.url, 0, mode);
+    rows.push(noop.rate, noop.max);
+    for (const workers of WORKER_COUNTS) {
+      const mock = {
+        rate: await run(redis, server.url, workers, "rate"),
+        max: await run(redis, server.url, workers, "max"),
+      };
+      rows.push(mock.rate, mock.max);
+      const cpu = (mode: "rate" | "max") =>
+        `${(mock[mode].serverCpuUsPerReq / noop[mode].serverCpuUsPerReq).toFixed(2)}x ${mode === "rate" ? `at ${RATE}/s` : "flat out"}`;
+      ratios.push(
+        `mock (${workers} worker(s)) / no-op server, CPU per delivery: ${cpu("rate")}, ${cpu("max")}; at ${RATE}/s p50 ${mock.rate.p50} vs ${noop.rate.p50} ms, p99 ${mock.rate.p99} vs ${noop.rate.p99} ms (${mock.rate.p99 - noop.rate.p99 >= 0 ? "+" : ""}${mock.rate.p99 - noop.rate.p99} ms)`,
+      );
+    }
+    overload = await run(redis, server.url, 1, "max", CONNECTIONS * OVERLOAD);
+    rows.push(overload);
   } finally {
     await redis.close();
     await server.stop();
@@ -203,9 +232,14 @@ async function main(): Promise<void> {
     `\n$ BENCH_DURATION=${DURATION_S}s BENCH_CONNECTIONS=${CONNECTIONS} BENCH_RATE=${RATE} BENCH_WORKERS=${WORKER_COUNTS.join(",")} npm run bench:mock`,
   );
   console.log(
-    `node ${process.version}, ${SHAPE.tenants} destinations, 2 KiB signed bodies, ${RATE * DURATION_S} requests per run, latencies in ms (autocannon)\n`,
+    `node ${process.version}, ${SHAPE.tenants} destinations, 2 KiB signed bodies, ${RATE * DURATION_S} requests per run, latencies in ms (autocannon), MOCK_* defaults\n`,
   );
   console.table(rows);
+  for (const line of ratios) console.log(line);
+  const normal = rows.find((r) => r.target === "mock, 1 worker(s)" && r.mode === "max");
+  console.log(
+    `${OVERLOAD}x overload (one mock process, ${CONNECTIONS * OVERLOAD} connections flat out): peak RSS ${overload.peakRssMiB} MiB (${normal?.peakRssMiB ?? "-"} MiB at ${CONNECTIONS}), p99 ${overload.p99} ms, ${overload.ok} answered 2xx, ${overload.non2xx} other, ${overload.errors} errors`,
+  );
   const mismatched = rows.filter((r) => typeof r.recorded === "number" && r.recorded !== r.ok);
   if (mismatched.length > 0) {
     console.error(`Redis ledger disagrees with the 2xx answers: ${JSON.stringify(mismatched)}`);

@@ -134,11 +134,12 @@ export const RECEIPTS: Script = {
   name: "receipts",
   source: `${PRELUDE}
 local windows = tonumber(ARGV[2])
-local counts, written, out = {}, {}, {}
+local counts, parked, out, receipts_of = {}, {}, {}, {}
 for i, r in ipairs(cjson.decode(ARGV[3])) do
   local base = windows + 1 + r[1] * 6
   local rcv, dst, lat, tl, t2k, tak = KEYS[base], KEYS[base + 1], KEYS[base + 2], KEYS[base + 3], KEYS[base + 4], KEYS[base + 5]
   local loc = r[2]
+  receipts_of[dst] = rcv
   add_to(counts, dst, 'attempts', 1)
   add_to(counts, dst, 'sig:' .. r[8], 1)
   if redis.call('SETBIT', rcv, loc, 1) == 1 then
@@ -146,7 +147,6 @@ for i, r in ipairs(cjson.decode(ARGV[3])) do
     out[i] = 0
   else
     out[i] = 1
-    written[rcv] = true
     add_to(counts, dst, 'first', 1)
     add_to(counts, tl, r[5], 1)
     if r[7] == 1 then
@@ -162,18 +162,24 @@ for i, r in ipairs(cjson.decode(ARGV[3])) do
         else
           -- The publish ack is not recorded yet: park the attempt start for PUBLISHES.
           redis.call('BITFIELD', tak, 'SET', 'u32', '#' .. loc, ta + 1)
-          written[tak] = true
+          parked[tak] = true
         end
       end
     end
   end
 end
+-- A key gets its TTL when created: a field that comes back equal to what was added
+-- was just created, and rcv:d is created with dst:d's first field 'first'.
 for k, fields in pairs(counts) do
-  for f, n in pairs(fields) do redis.call('HINCRBY', k, f, n) end
-  written[k] = true
+  for f, n in pairs(fields) do
+    if redis.call('HINCRBY', k, f, n) == n then
+      expire_nx(k)
+      if f == 'first' then expire_nx(receipts_of[k]) end
+    end
+  end
 end
 write_histograms()
-for k in pairs(written) do expire_nx(k) end
+for k in pairs(parked) do expire_nx(k) end
 return out
 `,
 };
