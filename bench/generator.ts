@@ -4,7 +4,7 @@
 // setup and teardown included) plus the run-state redis-server's (INFO cpu): both are the
 // harness's cost. Ratios are the point; absolute figures vary with the machine. Then k6's
 // peak RSS at a low rate with BENCH_VUS VUs: memory per VU, the slope between the counts.
-//   npm run bench:generator            BENCH_RATES=500,2000 BENCH_DURATION=10s BENCH_VUS=10,100,300
+//   npm run bench:generator            BENCH_RATES=500,2000 BENCH_DURATION=10s BENCH_RSS_VUS=10,100,300
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,7 +18,7 @@ import { startPublishSink } from "./support/publish-sink";
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 const rates = (process.env.BENCH_RATES ?? "500,2000").split(",").map(Number);
 const duration = process.env.BENCH_DURATION ?? "10s";
-const vuCounts = (process.env.BENCH_VUS ?? "10,100,300").split(",").map(Number);
+const vuCounts = (process.env.BENCH_RSS_VUS ?? "10,100,300").split(",").map(Number);
 // The memory runs: a rate any VU count keeps up with, long enough for every VU to run.
 const VU_RUN = { rate: 100, duration: "5s" };
 
@@ -136,7 +136,7 @@ async function main(): Promise<void> {
   try {
     await buildBundles(k6.flavour, dir);
     console.log(
-      `$ BENCH_RATES=${rates.join(",")} BENCH_DURATION=${duration} BENCH_VUS=${vuCounts.join(",")} npm run bench:generator`,
+      `$ BENCH_RATES=${rates.join(",")} BENCH_DURATION=${duration} BENCH_RSS_VUS=${vuCounts.join(",")} npm run bench:generator`,
     );
     console.log(
       `${k6.text}, K6_REDIS=${k6.flavour}, node ${process.version}; CPU per event = (k6 + run-state Redis) / events published`,
