@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Faults } from "../src/receiver/faults";
+import { Faults } from "../src/receiver/faults";
 import {
   parseDestinationPath,
   parseEventId,
@@ -101,7 +101,8 @@ export async function handleDelivery(
 
   const { run, seq } = placed;
   const { record, store } = run;
-  const faults = await deps.receivers.forDestination(run, destination, deps.faults);
+  const found = deps.receivers.forDestination(run, destination, deps.faults);
+  const faults = found instanceof Faults ? found : await found;
   // undefined without a latency to add: the caller need not wait a turn of the microtask queue.
   const addedLatency = (): Promise<void> | undefined => {
     const ms = faults.latencyMs();

@@ -53,11 +53,15 @@ export class Receivers {
     return r;
   }
 
-  // The faults to apply to a delivery at this destination: its profile's, or `mock` (the mock's own).
-  async forDestination(run: KnownRun, destination: number, mock: Faults): Promise<Faults> {
+  // The faults to apply to a delivery at this destination: its profile's, or
+  // `mock` (the mock's own). Without a promise while the run's entry is fresh,
+  // so a delivery waits no turn of the microtask queue for it.
+  forDestination(run: KnownRun, destination: number, mock: Faults): Faults | Promise<Faults> {
     const p = profileOfDestination(run.record.profiles, destination);
     if (p === null) return mock;
-    return (await this.of(run))[p.index].faults ?? mock;
+    const fresh = this.cache.has(run.record.testId) ? this.cache.get(run.record.testId) : undefined;
+    if (fresh !== undefined) return fresh[p.index].faults ?? mock;
+    return this.of(run).then((r) => r[p.index].faults ?? mock);
   }
 
   // A profile's behaviour in force and where it comes from.

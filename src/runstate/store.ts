@@ -14,15 +14,7 @@ import {
 import { DEFAULT_RUN_TTL_SECONDS, PUBLISHER_STAGES, type RunKeys, runKeys, type Stage, STAGES } from "./keys";
 import { windowOf } from "./latency-windows";
 import { parseRunRecord, type RunProfile, type RunRecord } from "./record";
-import {
-  FAULT,
-  PROGRESS,
-  PUBLISHES,
-  RECEIPTS,
-  RUN_END,
-  RUN_SNAPSHOT,
-  SNAPSHOT_SCRATCH,
-} from "./scripts";
+import { FAULT, PROGRESS, PUBLISHES, RECEIPTS, RUN_END, RUN_SNAPSHOT, SNAPSHOT_SCRATCH } from "./scripts";
 import { ScriptRunner } from "./script-runner";
 
 export type SignatureStatus = "ok" | "bad" | "missing" | "unchecked";
@@ -346,7 +338,12 @@ export class RunStateStore {
   }
 
   // reason: "duplicate" (Outpost said duplicate:true), "rejected:<status>", "error:<kind>".
-  async recordPublishNotAccepted(record: RunTiming, profile: ProfileLayout, seq: number, reason: string): Promise<void> {
+  async recordPublishNotAccepted(
+    record: RunTiming,
+    profile: ProfileLayout,
+    seq: number,
+    reason: string,
+  ): Promise<void> {
     await this.recordPublishes(record, profile, [{ kind: "not_accepted", seq, reason }]);
   }
 

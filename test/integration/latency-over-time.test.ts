@@ -10,7 +10,7 @@ import { publishAndDeliver } from "../support/scripted-run";
 const near = (actual: number | null, expected: number): boolean =>
   actual !== null && Math.abs(actual - expected) <= expected * WINDOW_RELATIVE_PRECISION + 1;
 
-// Through the real PUBLISH_ACCEPTED and RECEIPT scripts: every sample also lands
+// Through the real PUBLISHES and RECEIPTS scripts: every sample also lands
 // in the window of its event's t0, and verify reads per-window and per-step percentiles.
 describe("latency over time (run-state windows)", () => {
   const live = withRedis();

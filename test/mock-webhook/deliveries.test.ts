@@ -42,9 +42,10 @@ describe("mock webhook process: recording deliveries", function () {
     try {
       const shape = { tenants: 2, destinationsPerTenant: 2 };
       const { record, store } = await createRun(redis, "batch1", shape);
+      const profile = record.profiles[0];
       const jobs: Array<[number, number]> = [];
       for (let seq = 0; seq < 100; seq++)
-        for (const d of destinationIndexes(shape, tenantOfSeq(shape, seq))) jobs.push([seq, d]);
+        for (const d of destinationIndexes(profile, tenantOfSeq(profile, seq))) jobs.push([seq, d]);
       const calls = async (): Promise<number> =>
         Number(/cmdstat_evalsha:calls=(\d+)/.exec(String(await redis.command(["INFO", "commandstats"])))?.[1] ?? 0);
       const before = await calls();
