@@ -7,7 +7,7 @@ import { generateTestId } from "../src/config/common-settings";
 import { redactUrl } from "../src/config/env";
 import { settingsFromEnv } from "../src/config/presets";
 import { readThroughputSettings } from "../src/config/throughput-settings";
-import { OutpostClient, publishResult } from "../src/outpost/client";
+import { OutpostClient } from "../src/outpost/client";
 import { targetText } from "../src/outpost/target";
 import { checkBudget } from "../src/publish/budget-check";
 import { type ArrivalRateScenario, plannedEvents, scenarioForLoad } from "../src/publish/load-profile";
@@ -21,6 +21,7 @@ import {
   type PublishDeps,
   type PublishProfile,
   type PublishRun,
+  type PublishVerdict,
   publishRunOf,
 } from "../src/publish/publish-event";
 import {
@@ -70,6 +71,13 @@ const accepted = new Counter(METRICS.accepted);
 const rejected = new Counter(METRICS.rejected);
 const duplicate = new Counter(METRICS.duplicate);
 const routingMismatch = new Counter(METRICS.routingMismatch);
+// One tag object per verdict rather than one per event.
+const VERDICT_TAGS: Record<PublishVerdict, { verdict: PublishVerdict }> = {
+  accepted: { verdict: "accepted" },
+  duplicate: { verdict: "duplicate" },
+  rejected: { verdict: "rejected" },
+  error: { verdict: "error" },
+};
 
 interface SetupData {
   run: PublishRun;
@@ -190,11 +198,11 @@ export default function (data: SetupData): Promise<void> | undefined {
   const seq = scenario.iterationInTest;
   const offset = plan === undefined ? null : arrivalOffsetMs(plan.schedule, seq);
   const timing = { scheduledMs: offset === null ? null : scenario.startTime + offset, startedMs };
-  const res = publishResult(requestBlocking(eventRequest(vu.deps, vu.run, profile, seq, timing)));
+  const res = requestBlocking(eventRequest(vu.deps, vu.run, profile, seq, timing));
   const nowMs = k6Clock.now();
   const outcome = eventOutcome(vu.run, profile, seq, timing, res, nowMs);
   if (timing.scheduledMs !== null) generatorLag.add(startedMs - timing.scheduledMs);
-  latency.add(outcome.latencyMs, { verdict: outcome.verdict });
+  latency.add(outcome.latencyMs, VERDICT_TAGS[outcome.verdict]);
   if (outcome.verdict === "accepted") accepted.add(1);
   else if (outcome.verdict === "duplicate") duplicate.add(1);
   else rejected.add(1, { reason: outcome.reason ?? outcome.verdict });

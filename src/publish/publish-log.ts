@@ -1,5 +1,6 @@
 import { eventId, type ProfileLayout } from "../runstate/identity";
 import { RedisUnavailableError } from "../runstate/redis-unavailable";
+import { PublishBatch } from "../runstate/publish-batch";
 import type { PublishRecord, RunStateStore, RunTiming } from "../runstate/store";
 import { type ArrivalRateScenario, plannedEvents } from "./load-profile";
 import { arrivalOffsetMs } from "./schedule";
@@ -39,7 +40,7 @@ export function runStateLostLine(err: RunStateWriteError, shownRedisUrl: string)
 }
 
 export class PublishLog {
-  private kept: PublishRecord[] = [];
+  private kept: PublishBatch;
   private oldestMs = 0;
 
   constructor(
@@ -47,10 +48,16 @@ export class PublishLog {
     private readonly run: RunTiming & { testId: string },
     private readonly profile: ProfileLayout,
     private readonly limits = PUBLISH_LOG_LIMITS,
-  ) {}
+  ) {
+    this.kept = this.emptyBatch();
+  }
+
+  private emptyBatch(): PublishBatch {
+    return new PublishBatch(this.store.keys, this.run, this.profile);
+  }
 
   get size(): number {
-    return this.kept.length;
+    return this.kept.size;
   }
 
   // Keeps an outcome (nowMs: when it became known). True when the caller must
@@ -58,22 +65,22 @@ export class PublishLog {
   // iteration may be the VU's last. Synchronous, so the iterations that only
   // keep an outcome need no promise (each costs k6 microseconds).
   add(record: PublishRecord, nowMs: number, last: boolean): boolean {
-    if (this.kept.length === 0) this.oldestMs = nowMs;
-    this.kept.push(record);
-    return last || this.kept.length >= this.limits.maxEvents || nowMs - this.oldestMs >= this.limits.maxAgeMs;
+    if (this.kept.size === 0) this.oldestMs = nowMs;
+    this.kept.add(record);
+    return last || this.kept.size >= this.limits.maxEvents || nowMs - this.oldestMs >= this.limits.maxAgeMs;
   }
 
   // Throws RunStateWriteError; the outcomes are not kept for another try (the run is void).
   async flush(): Promise<void> {
     const batch = this.kept;
-    if (batch.length === 0) return;
-    this.kept = [];
+    if (batch.size === 0) return;
+    this.kept = this.emptyBatch();
     try {
-      await this.store.recordPublishes(this.run, this.profile, batch);
+      await this.store.writePublishes(batch);
     } catch (err) {
-      const first = `the publish${batch.length > 1 ? "es" : ""} of ${eventId(this.run.testId, this.profile, batch[0].seq)}`;
+      const first = `the publish${batch.size > 1 ? "es" : ""} of ${eventId(this.run.testId, this.profile, batch.firstSeq)}`;
       throw new RunStateWriteError(
-        batch.length > 1 ? `${first} and ${batch.length - 1} more` : first,
+        batch.size > 1 ? `${first} and ${batch.size - 1} more` : first,
         (err as Error)?.message ?? String(err),
         err instanceof RedisUnavailableError,
       );

@@ -2,7 +2,6 @@ import type { RedisPort, RedisReply } from "../ports";
 import { type Histogram, histogramFromHash, mergeHistograms, WINDOW_COARSENING } from "./histogram";
 import {
   destinationCount,
-  destinationIndexes,
   localIndexOfSeq,
   type ProfileLayout,
   profileOfDestination,
@@ -13,6 +12,7 @@ import {
 } from "./identity";
 import { DEFAULT_RUN_TTL_SECONDS, PUBLISHER_STAGES, type RunKeys, runKeys, type Stage, STAGES } from "./keys";
 import { windowOf } from "./latency-windows";
+import { PublishBatch } from "./publish-batch";
 import { parseRunRecord, type RunProfile, type RunRecord } from "./record";
 import { FAULT, PROGRESS, PUBLISHES, RECEIPTS, RUN_END, RUN_SNAPSHOT, SNAPSHOT_SCRATCH } from "./scripts";
 import { ScriptRunner } from "./script-runner";
@@ -264,72 +264,18 @@ export class RunStateStore {
     return runEndOf(hashFields(await this.redis.command(["HGETALL", this.keys.end])));
   }
 
-  // Records a batch of publish outcomes of one profile in one script call
+  // Writes a batch of publish outcomes of one profile in one script call
   // (PUBLISHES) and returns how many were newly accepted: an accepted sequence
-  // seen again counts as accepted_again instead (a harness anomaly). Runs in k6
-  // once per batch, so it only groups the events by tenant and time window and
-  // leaves the arithmetic to the script.
+  // seen again counts as accepted_again instead (a harness anomaly).
+  async writePublishes(batch: PublishBatch): Promise<number> {
+    const { keys, args } = batch.call(this.ttlSeconds);
+    return asNumber(await this.scripts.run(PUBLISHES, keys, args));
+  }
+
   async recordPublishes(record: RunTiming, profile: ProfileLayout, events: readonly PublishRecord[]): Promise<number> {
-    const k = this.keys;
-    const per = profile.destinationsPerTenant;
-    const groupOf = new Map<number, number>();
-    const groupKeys: string[] = [];
-    const firstDestinations: number[] = [];
-    // Window index -> its key's 1-based position among the window keys.
-    const windowSlots = new Map<number, number>();
-    const windowKeys: string[] = [];
-    const rows: unknown[] = [];
-    const counters: Record<string, number> = {};
-    for (const ev of events) {
-      const tenant = tenantOfSeq(profile, ev.seq);
-      let group = groupOf.get(tenant);
-      if (group === undefined) {
-        group = firstDestinations.length;
-        groupOf.set(tenant, group);
-        const first = destinationIndexes(profile, tenant)[0];
-        firstDestinations.push(first);
-        groupKeys.push(k.accepted(tenant), k.rejected(tenant), k.publishedAt(tenant));
-        for (let d = first; d < first + per; d++) groupKeys.push(k.attemptAt(d), k.latency(d), k.notRouted(d));
-      }
-      const local = localIndexOfSeq(profile, ev.seq);
-      if (ev.kind === "not_accepted") {
-        rows.push([0, group, local, ev.reason]);
-        continue;
-      }
-      const window = windowOf(record.latencyWindows, record.startedAtMs, ev.t0Ms);
-      let slot = window < 0 ? 0 : windowSlots.get(window);
-      if (slot === undefined) {
-        windowKeys.push(k.latencyWindow(window));
-        slot = windowKeys.length;
-        windowSlots.set(window, slot);
-      }
-      let routed = "";
-      for (let j = 0; j < per; j++) routed += ev.routed?.[j] === false ? "0" : "1";
-      rows.push([1, group, local, ev.t0Ms, ev.startedMs ?? null, ev.t2Ms, routed, slot]);
-      if (ev.counters) for (const c of ev.counters) counters[c] = (counters[c] ?? 0) + 1;
-    }
-    const reply = await this.scripts.run(
-      PUBLISHES,
-      [
-        k.publish(profile.index),
-        k.publishLatency(profile.index),
-        k.publishTimeline(profile.index),
-        k.routing,
-        ...windowKeys,
-        ...groupKeys,
-      ],
-      [
-        this.ttlSeconds,
-        per,
-        record.startedAtMs,
-        record.warmupEndsAtMs,
-        windowKeys.length,
-        JSON.stringify(firstDestinations),
-        JSON.stringify(rows),
-        JSON.stringify(counters),
-      ],
-    );
-    return asNumber(reply);
+    const batch = new PublishBatch(this.keys, record, profile);
+    for (const ev of events) batch.add(ev);
+    return this.writePublishes(batch);
   }
 
   // One accepted publish; false when the sequence had already been accepted.

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { NodeHttpPort } from "../../adapters/node/http";
 import { ConfigError, type Env } from "../../src/config/env";
 import { readThroughputSettings, type ThroughputSettings } from "../../src/config/throughput-settings";
-import { OutpostClient, publishResult } from "../../src/outpost/client";
+import { OutpostClient } from "../../src/outpost/client";
 import { createPayloadFactory } from "../../src/publish/payload";
 import { preflight } from "../../src/publish/preflight";
 import { provisionRun } from "../../src/publish/provision";
@@ -55,7 +55,7 @@ describe("throughput provisioning and publishing against a real redis-server", (
     clock: Clock,
   ): Promise<EventOutcome> {
     const profile = run.profiles[0];
-    const res = publishResult(await http.request(eventRequest(deps, run, profile, seq, timing)));
+    const res = await http.request(eventRequest(deps, run, profile, seq, timing));
     const outcome = eventOutcome(run, profile, seq, timing, res, clock.now());
     log.add(outcome.record, clock.now(), false);
     return outcome;
