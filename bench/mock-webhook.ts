@@ -56,6 +56,8 @@ interface Row {
   recorded: number | string;
   serverCpuUsPerReq: number;
   redisUsPerDelivery: number | string;
+  // Receipts per Redis call: how well the mock's ReceiptWriter batches.
+  deliveriesPerCall: number | string;
   peakRssMiB: number;
 }
 
@@ -134,9 +136,10 @@ function requestFactory(testId: string): () => { path: string; headers: Record<s
 }
 
 // Redis time of the receipt scripts since the last CONFIG RESETSTAT.
-async function evalshaUs(redis: NodeRedisPort): Promise<number> {
+async function evalshaStats(redis: NodeRedisPort): Promise<{ calls: number; us: number }> {
   const info = String(await redis.command(["INFO", "commandstats"]));
-  return Number(/cmdstat_evalsha:calls=\d+,usec=(\d+)/.exec(info)?.[1] ?? Number.NaN);
+  const m = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(info);
+  return { calls: Number(m?.[1] ?? Number.NaN), us: Number(m?.[2] ?? Number.NaN) };
 }
 
 interface Driven {
@@ -260,6 +263,7 @@ async function run(
         store,
         record.destinations.map((d) => d.index),
       );
+  const evalsha = await evalshaStats(redis);
   return {
     target: `${noop ? "no-op server" : `mock, ${workers} worker(s)`}${connections === CONNECTIONS ? "" : `, ${connections} conns`}`,
     mode: { rate: `${RATE}/s`, max: "max", steady: `${RATE}/s steady` }[mode],
@@ -272,7 +276,8 @@ async function run(
     errors: result.errors,
     recorded: noop ? "-" : deliveries,
     serverCpuUsPerReq: Math.round(cpuUs / Math.max(1, result.ok)),
-    redisUsPerDelivery: noop ? "-" : Math.round((10 * (await evalshaUs(redis))) / Math.max(1, deliveries)) / 10,
+    redisUsPerDelivery: noop ? "-" : Math.round((10 * evalsha.us) / Math.max(1, deliveries)) / 10,
+    deliveriesPerCall: noop ? "-" : Math.round((10 * deliveries) / Math.max(1, evalsha.calls)) / 10,
     peakRssMiB: peak,
   };
 }
