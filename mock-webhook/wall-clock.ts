@@ -8,7 +8,8 @@
 //
 // Anchoring: spin until Date.now() moves to the next millisecond; at that
 // instant the wall clock is exactly that integer, and the monotonic readings
-// just before and just after bracket it, so the offset between the clocks is
+// just before the last wall reading that had not moved and just after the one
+// that had bracket it, so the offset between the clocks is
 // known to within that bracket (about a microsecond), not the up-to-1-ms of one
 // Date.now() reading. A bracket wider than MAX_BRACKET_MS (the process was
 // preempted mid-reading) is thrown away and the next tick used. The spin costs
@@ -50,19 +51,24 @@ export class WallClock {
     const { wallMs, monotonicMs } = this.sources;
     const started = monotonicMs();
     let best = { bracket: Infinity, offset: wallMs() - started };
-    let wall = wallMs();
+    // Readings alternate: monotonic `before`, wall `wall`, monotonic `between`,
+    // wall `next`, monotonic `after`. A change from `wall` to `next` ticked after
+    // `wall` was read and before `next` was: after `before` and before `after`.
+    // Not after `between`: the process may have been paused between reading
+    // `wall` and `between`, with the tick inside the pause.
     let before = monotonicMs();
-    while (best.bracket > MAX_BRACKET_MS && before - started < MAX_SPIN_MS) {
+    let wall = wallMs();
+    let between = monotonicMs();
+    while (best.bracket > MAX_BRACKET_MS && between - started < MAX_SPIN_MS) {
       const next = wallMs();
       const after = monotonicMs();
-      // The tick to `next` came after the reading of `wall` and before that of
-      // `next`: between the monotonic readings `before` and `after`.
       if (next !== wall && after - before < best.bracket)
         best = { bracket: after - before, offset: next - (before + after) / 2 };
       wall = next;
-      before = after;
+      before = between;
+      between = after;
     }
     this.offsetMs = best.offset;
-    this.syncedAtMs = before;
+    this.syncedAtMs = between;
   }
 }

@@ -64,6 +64,34 @@ describe("mock webhook: t3 wall clock", () => {
     assert.ok(Math.abs(offBy(clock, h)) < 0.002, "backward steps too");
   });
 
+  it("is not misled by a pause between reading the wall clock and the monotonic one (a preempted process)", () => {
+    // The process is paused for 1.7 ms right after its second wall reading of the
+    // first anchoring, across a tick of the wall clock: the monotonic reading that
+    // follows comes after that tick, so it cannot bound it from below.
+    const h = host(offset);
+    let walls = 0;
+    let pauseNext = false;
+    const paused: ClockSources = {
+      wallMs: () => {
+        walls++;
+        if (walls === 2) pauseNext = true;
+        return h.wallMs();
+      },
+      monotonicMs: () => {
+        if (pauseNext) {
+          pauseNext = false;
+          h.idle(1.7);
+        }
+        return h.monotonicMs();
+      },
+    };
+    const clock = new WallClock(paused, 10_000);
+    clock.now();
+    assert.equal(walls > 2, true);
+    const off = offBy(clock, h);
+    assert.ok(Math.abs(off) < 0.002, `off by ${off} ms`);
+  });
+
   it("does not hang on a wall clock that never ticks", () => {
     let mono = 0;
     const frozen: ClockSources = {
