@@ -10,15 +10,22 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NodeRedisPort } from "../adapters/node/redis";
+import { readDurationMs, readString } from "../src/config/env";
 import { buildBundles, ROOT } from "../test/support/bundle-build";
 import { k6UnderTest } from "../test/support/k6";
 import { startRedis } from "../test/support/redis-server";
 import { startPublishSink } from "./support/publish-sink";
+import { settingOrExit } from "./support/settings";
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
-const rates = (process.env.BENCH_RATES ?? "500,2000").split(",").map(Number);
-const duration = process.env.BENCH_DURATION ?? "10s";
-const vuCounts = (process.env.BENCH_RSS_VUS ?? "10,100,300").split(",").map(Number);
+const LIST = /^[1-9][0-9]{0,5}(,[1-9][0-9]{0,5})*$/;
+const list = (name: string, def: string): number[] =>
+  readString(process.env, name, def, LIST, "comma-separated whole numbers, e.g. 500,2000").split(",").map(Number);
+const { rates, duration, vuCounts } = settingOrExit("bench:generator", () => ({
+  rates: list("BENCH_RATES", "500,2000"),
+  duration: `${readDurationMs(process.env, "BENCH_DURATION", "10s", 1000, 600_000) / 1000}s`,
+  vuCounts: list("BENCH_RSS_VUS", "10,100,300"),
+}));
 // The memory runs: a rate any VU count keeps up with, long enough for every VU to run.
 const VU_RUN = { rate: 100, duration: "5s" };
 
@@ -102,8 +109,8 @@ async function measure(
   script: "bare" | "throughput",
   rate: number,
   dir: string,
+  runFor: string,
   vus = String(Math.ceil(rate * 0.02) + 4),
-  runFor = duration,
 ): Promise<Measured> {
   const [redis, sink] = await Promise.all([startRedis(), startPublishSink()]);
   try {
@@ -147,7 +154,10 @@ async function main(): Promise<void> {
     const total = (m: Measured) => ((m.k6CpuMs + m.redisCpuMs) * 1000) / Math.max(1, m.events);
     const ratios: string[] = [];
     for (const rate of rates) {
-      const rows = { bare: await measure("bare", rate, dir), throughput: await measure("throughput", rate, dir) };
+      const rows = {
+        bare: await measure("bare", rate, dir, duration),
+        throughput: await measure("throughput", rate, dir, duration),
+      };
       for (const [name, m] of Object.entries(rows)) {
         console.log(
           [
@@ -173,7 +183,7 @@ async function main(): Promise<void> {
     for (const script of ["bare", "throughput"] as const) {
       const rss: number[] = [];
       for (const n of vuCounts)
-        rss.push((await measure(script, VU_RUN.rate, dir, String(n), VU_RUN.duration)).peakRssMiB);
+        rss.push((await measure(script, VU_RUN.rate, dir, VU_RUN.duration, String(n))).peakRssMiB);
       const perVu = (rss[rss.length - 1] - rss[0]) / (vuCounts[vuCounts.length - 1] - vuCounts[0]);
       console.log(
         `${(script === "bare" ? "bare k6 publish" : "dist/throughput.js").padEnd(18)} ${rss.map((r) => r.toFixed(0).padStart(9)).join("")}   ${perVu.toFixed(2).padStart(10)}`,

@@ -18,22 +18,25 @@ import type { RunStateStore } from "../src/runstate/store";
 import { createRun, secretOf } from "../test/mock-webhook/fixtures";
 import { outpostDelivery, rfc3339Nano } from "../test/mock-webhook/outpost-request";
 import { freePort, startRedis } from "../test/support/redis-server";
+import { settingOrExit } from "./support/settings";
 
 const env = process.env;
 // Requests per run: BENCH_RATE x BENCH_DURATION.
-const DURATION_S = readDurationMs(env, "BENCH_DURATION", "10s", 1000, 600_000) / 1000;
-const CONNECTIONS = readInt(env, "BENCH_CONNECTIONS", 64, 1, 4096);
-const RATE = readInt(env, "BENCH_RATE", 2000, 1, 1_000_000);
+const { DURATION_S, CONNECTIONS, RATE, WORKER_COUNTS } = settingOrExit("bench:mock", () => ({
+  DURATION_S: readDurationMs(env, "BENCH_DURATION", "10s", 1000, 600_000) / 1000,
+  CONNECTIONS: readInt(env, "BENCH_CONNECTIONS", 64, 1, 4096),
+  RATE: readInt(env, "BENCH_RATE", 2000, 1, 1_000_000),
+  WORKER_COUNTS: readString(
+    env,
+    "BENCH_WORKERS",
+    "1,2",
+    /^[1-9][0-9]?(,[1-9][0-9]?)*$/,
+    "comma-separated worker counts, e.g. 1,2",
+  )
+    .split(",")
+    .map(Number),
+}));
 const OVERLOAD = 10;
-const WORKER_COUNTS = readString(
-  env,
-  "BENCH_WORKERS",
-  "1,2",
-  /^[1-9][0-9]?(,[1-9][0-9]?)*$/,
-  "comma-separated worker counts, e.g. 1,2",
-)
-  .split(",")
-  .map(Number);
 // Node flags for the mock's processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
 const NODE_FLAGS = (env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean);
 const SHAPE = { tenants: 16, destinationsPerTenant: 1 };
