@@ -128,6 +128,8 @@ interface VuProfile {
   profile: PublishProfile;
   plan: ScenarioPlan | undefined;
   log: PublishLog;
+  // exec.scenario.startTime, the same for every iteration of the scenario: read once.
+  startTime: number | undefined;
 }
 
 interface VuState {
@@ -136,6 +138,8 @@ interface VuState {
   store: RunStateStore;
   // By k6 scenario name.
   profiles: Map<string, VuProfile>;
+  // The run's only profile, when it has one: every iteration is its scenario's.
+  only: VuProfile | undefined;
 }
 
 // Per VU, made at its first iteration (setup's data is not there before).
@@ -150,7 +154,7 @@ function vuState(data: SetupData): VuState {
   const run = JSON.parse(JSON.stringify(data.run)) as PublishRun;
   const createdAt = new Date(run.startedAtMs).toISOString();
   const payloads = run.profiles.map((p) => createPayloadFactory(p.payloadBytes, createdAt));
-  return {
+  const state: VuState = {
     run,
     deps: {
       outpost: new OutpostClient(http, s.outpostUrl, s.outpostApiKey, s.publishTimeoutMs),
@@ -158,7 +162,10 @@ function vuState(data: SetupData): VuState {
     },
     store: new RunStateStore(redis, run.testId, s.runTtlSeconds),
     profiles: new Map(),
+    only: undefined,
   };
+  if (run.profiles.length === 1) state.only = vuProfile(state, scenarioName(run.profiles[0]));
+  return state;
 }
 
 function vuProfile(state: VuState, scenario: string): VuProfile {
@@ -166,7 +173,12 @@ function vuProfile(state: VuState, scenario: string): VuProfile {
   if (p === undefined) {
     const profile = state.run.profiles.find((x) => scenarioName(x) === scenario);
     if (profile === undefined) return abort(`no traffic profile runs as k6 scenario ${scenario}`);
-    p = { profile, plan: plans.get(scenario), log: new PublishLog(state.store, state.run, profile) };
+    p = {
+      profile,
+      plan: plans.get(scenario),
+      log: new PublishLog(state.store, state.run, profile),
+      startTime: undefined,
+    };
     state.profiles.set(scenario, p);
   }
   return p;
@@ -191,13 +203,17 @@ function stopOnLostRunState(err: unknown): never {
 // writes the log returns that write, which k6 waits for.
 export default function (data: SetupData): Promise<void> | undefined {
   const startedMs = k6Clock.now();
-  // k6 builds a new object on every read of exec.scenario: read it once.
+  // k6 builds a new object on every read of exec.scenario, and each field read
+  // crosses into Go: read it once, and only the fields that change.
   const scenario = exec.scenario;
   vu ??= vuState(data);
-  const { profile, plan, log } = vuProfile(vu, scenario.name);
+  const p = vu.only ?? vuProfile(vu, scenario.name);
+  const { profile, plan, log } = p;
   const seq = scenario.iterationInTest;
+  p.startTime ??= scenario.startTime;
+  const startTime = p.startTime;
   const offset = plan === undefined ? null : arrivalOffsetMs(plan.schedule, seq);
-  const timing = { scheduledMs: offset === null ? null : scenario.startTime + offset, startedMs };
+  const timing = { scheduledMs: offset === null ? null : startTime + offset, startedMs };
   const res = requestBlocking(eventRequest(vu.deps, vu.run, profile, seq, timing));
   const nowMs = k6Clock.now();
   const outcome = eventOutcome(vu.run, profile, seq, timing, res, nowMs);
@@ -208,7 +224,7 @@ export default function (data: SetupData): Promise<void> | undefined {
   else rejected.add(1, { reason: outcome.reason ?? outcome.verdict });
   if (outcome.routingMismatch) routingMismatch.add(1);
   const last =
-    plan === undefined || timing.scheduledMs === null || mayBeLastIteration(plan.holdOffset, scenario.startTime, nowMs);
+    plan === undefined || timing.scheduledMs === null || mayBeLastIteration(plan.holdOffset, startTime, nowMs);
   if (log.add(outcome.record, nowMs, last)) return log.flush().catch(stopOnLostRunState);
   return undefined;
 }

@@ -195,15 +195,37 @@ export class OutpostClient {
   // The publish in two halves, so a caller that can wait without a promise (a
   // k6 VU: adapters/k6/http.ts requestBlocking) sends the request itself.
   publishRequest(req: PublishRequest): HttpRequest {
-    // Built by hand, in one piece, so the payload is neither parsed and
-    // re-serialised nor copied more than once per event.
-    const body = `{"id":${JSON.stringify(req.id)},"tenant_id":${JSON.stringify(req.tenantId)},"topic":${JSON.stringify(req.topic)},"eligible_for_retry":${req.eligibleForRetry},"metadata":${JSON.stringify(req.metadata)},"data":${req.dataJson}}`;
+    return this.publishRequestOf(
+      publishBody(
+        JSON.stringify(req.id),
+        publishShared(req.tenantId, req.topic, req.eligibleForRetry),
+        req.dataJson,
+        JSON.stringify(req.metadata),
+      ),
+    );
+  }
+
+  // The publish request of a body made with publishBody.
+  publishRequestOf(body: string): HttpRequest {
     return this.requestFor("POST", "/api/v1/publish", "outpost publish", body);
   }
 
   async publish(req: PublishRequest): Promise<PublishResult> {
     return publishResult(await this.http.request(this.publishRequest(req)));
   }
+}
+
+// The body of Outpost's publish (POST /api/v1/publish), built by hand in one
+// piece so the payload is neither parsed and re-serialised nor copied more than
+// once per event. `shared` holds what a tenant's events have in common
+// (publishShared), so a caller publishing many can serialise it once; the
+// others are JSON texts.
+export function publishBody(idJson: string, shared: string, dataJson: string, metadataJson: string): string {
+  return `{"id":${idJson}${shared}${dataJson},"metadata":${metadataJson}}`;
+}
+
+export function publishShared(tenantId: string, topic: string, eligibleForRetry: boolean): string {
+  return `,"tenant_id":${JSON.stringify(tenantId)},"topic":${JSON.stringify(topic)},"eligible_for_retry":${eligibleForRetry},"data":`;
 }
 
 const isString = (x: unknown): x is string => typeof x === "string";

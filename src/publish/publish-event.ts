@@ -1,4 +1,4 @@
-import { type OutpostClient, publishResult } from "../outpost/client";
+import { type OutpostClient, publishBody, publishResult, publishShared } from "../outpost/client";
 import type { HttpRequest, HttpResponse } from "../ports";
 import {
   destinationId,
@@ -137,21 +137,25 @@ export function errorKind(error: string): string {
 
 // What every publish of a profile's tenant shares, built once per VU and
 // profile (k6's interpreter makes each string built per event count): the
-// tenant's id, and the destination_ids member of Outpost's usual answer, which
-// lists all the tenant's destinations in the order the run created them
-// (internal/publishmq/eventhandler.go HandleResult, compact JSON from gin's c.JSON).
+// publish body's shared part (publishShared), and the destination_ids member
+// of Outpost's usual answer, which lists all the tenant's destinations in the
+// order the run created them (internal/publishmq/eventhandler.go HandleResult,
+// compact JSON from gin's c.JSON). Event ids and t0 hold no character JSON
+// would escape (identity.ts), so they are quoted as they are.
 interface TenantTexts {
-  tenantIds: string[];
+  idPrefix: string;
+  shared: string[];
   routedToAll: string[];
 }
 const tenantTexts = new WeakMap<ProfileLayout, TenantTexts>();
 
-function textsOf(run: PublishRun, profile: ProfileLayout): TenantTexts {
+function textsOf(run: PublishRun, profile: PublishProfile): TenantTexts {
   let texts = tenantTexts.get(profile);
   if (texts === undefined) {
-    texts = { tenantIds: [], routedToAll: [] };
+    // eventId(testId, profile, 0) without its 0.
+    texts = { idPrefix: eventId(run.testId, profile, 0).slice(0, -1), shared: [], routedToAll: [] };
     for (let t = profile.firstTenant; t < profile.firstTenant + profile.tenants; t++) {
-      texts.tenantIds.push(tenantId(run.testId, profile, t));
+      texts.shared.push(publishShared(tenantId(run.testId, profile, t), profile.topic, profile.retry));
       const first = profile.firstDestination + (t - profile.firstTenant) * profile.destinationsPerTenant;
       const ids: string[] = [];
       for (let d = first; d < first + profile.destinationsPerTenant; d++)
@@ -166,7 +170,7 @@ function textsOf(run: PublishRun, profile: ProfileLayout): TenantTexts {
 // Outpost accepted the event (not a duplicate) and routed it to every
 // destination of its tenant, read without parsing the answer: the ids hold no
 // character JSON would escape, so the texts are exact.
-function acceptedToAll(run: PublishRun, profile: ProfileLayout, seq: number, res: HttpResponse): boolean {
+function acceptedToAll(run: PublishRun, profile: PublishProfile, seq: number, res: HttpResponse): boolean {
   return (
     res.status >= 200 &&
     res.status <= 299 &&
@@ -190,14 +194,15 @@ export function eventRequest(
   seq: number,
   timing: EventTiming,
 ): HttpRequest {
-  return deps.outpost.publishRequest({
-    id: eventId(run.testId, profile, seq),
-    tenantId: textsOf(run, profile).tenantIds[tenantOfSeq(profile, seq) - profile.firstTenant],
-    topic: profile.topic,
-    eligibleForRetry: profile.retry,
-    metadata: { [T0_METADATA_KEY]: t0Of(timing).toFixed(3) },
-    dataJson: deps.payload(profile.index, seq),
-  });
+  const texts = textsOf(run, profile);
+  return deps.outpost.publishRequestOf(
+    publishBody(
+      `"${texts.idPrefix}${seq}"`,
+      texts.shared[tenantOfSeq(profile, seq) - profile.firstTenant],
+      deps.payload(profile.index, seq),
+      `{"${T0_METADATA_KEY}":"${t0Of(timing).toFixed(3)}"}`,
+    ),
+  );
 }
 
 // What Outpost's answer (acknowledged at t2Ms) means for event `seq` of a
@@ -205,7 +210,7 @@ export function eventRequest(
 // writes that).
 export function eventOutcome(
   run: PublishRun,
-  profile: ProfileLayout,
+  profile: PublishProfile,
   seq: number,
   timing: EventTiming,
   answer: HttpResponse,
