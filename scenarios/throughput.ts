@@ -21,7 +21,6 @@ import {
   type PublishDeps,
   type PublishProfile,
   type PublishRun,
-  type PublishVerdict,
   publishRunOf,
 } from "../src/publish/publish-event";
 import {
@@ -71,13 +70,6 @@ const accepted = new Counter(METRICS.accepted);
 const rejected = new Counter(METRICS.rejected);
 const duplicate = new Counter(METRICS.duplicate);
 const routingMismatch = new Counter(METRICS.routingMismatch);
-// One tag object per verdict rather than one per event.
-const VERDICT_TAGS: Record<PublishVerdict, { verdict: PublishVerdict }> = {
-  accepted: { verdict: "accepted" },
-  duplicate: { verdict: "duplicate" },
-  rejected: { verdict: "rejected" },
-  error: { verdict: "error" },
-};
 
 interface SetupData {
   run: PublishRun;
@@ -218,7 +210,7 @@ export default function (data: SetupData): Promise<void> | undefined {
   const nowMs = k6Clock.now();
   const outcome = eventOutcome(vu.run, profile, seq, timing, res, nowMs);
   if (timing.scheduledMs !== null) generatorLag.add(startedMs - timing.scheduledMs);
-  latency.add(outcome.latencyMs, VERDICT_TAGS[outcome.verdict]);
+  latency.add(outcome.latencyMs, { verdict: outcome.verdict });
   if (outcome.verdict === "accepted") accepted.add(1);
   else if (outcome.verdict === "duplicate") duplicate.add(1);
   else rejected.add(1, { reason: outcome.reason ?? outcome.verdict });
