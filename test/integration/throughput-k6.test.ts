@@ -512,9 +512,11 @@ describe("throughput on real k6 under real conditions", function () {
     );
     assert.ok(!r.stderr.includes("Uncaught"), r.stderr);
     // A VU finds the loss when it next writes its log, at most PUBLISH_LOG_LIMITS.maxAgeMs after
-    // the oldest outcome it keeps: about that many seconds of the rate follow, not the 20 s schedule.
+    // the oldest outcome it keeps, and the Redis client takes its time to give up (k6 v2.2's
+    // xk6-redis retries: 102 publishes followed at 50/s): a few seconds of the rate follow, not
+    // the 20 s schedule.
     const after = publishedBy(testId) - atLoss;
-    assert.ok(after < 50 * (PUBLISH_LOG_LIMITS.maxAgeMs / 1000 + 1), `${after} publishes after the loss`);
+    assert.ok(after < 50 * (PUBLISH_LOG_LIMITS.maxAgeMs / 1000 + 2), `${after} publishes after the loss`);
   });
 
   it("setup refuses a run-state Redis that may evict keys (exit 108) and warns about one without persistence", async () => {
