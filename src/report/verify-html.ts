@@ -1,6 +1,7 @@
 import { formatDuration } from "../config/env";
 import type { WithResources } from "../resources/prometheus-resources";
 import { STAGES, type Stage } from "../runstate/keys";
+import { ackUnrecordedLine } from "../verify/ack-unrecorded";
 import type { LatencyOverTime } from "../verify/latency-over-time";
 import type { DestinationRow, RoutingGap, UndeliveredEvent } from "../verify/ledger";
 import { absentStages, withAbsentStagesEmpty } from "../verify/parse-verify-report";
@@ -187,6 +188,11 @@ function routingGaps(gaps: RoutingGap[]): string {
   );
 }
 
+function ackUnrecordedParagraph(r: VerifyReport): string {
+  const line = ackUnrecordedLine(r);
+  return line === null ? "" : paragraph(line.charAt(0).toUpperCase() + line.slice(1));
+}
+
 function ledgerSection(r: VerifyReport): string {
   const l = r.ledger;
   const t = l.totals;
@@ -256,6 +262,7 @@ function ledgerSection(r: VerifyReport): string {
           `${hidden} more destination(s) without missing, in-flight, not-routed or unknown deliveries (see the JSON).`,
         )
       : "",
+    ackUnrecordedParagraph(r),
     routingGaps(l.notRouted),
     eventIds("Missing (never delivered, no injected fault)", t.missing - t.missingAfterFault, l.missingIds),
     eventIds("Missing after an injected fault on every attempt", t.missingAfterFault, l.missingAfterFaultIds),

@@ -2,12 +2,12 @@ import { formatDuration } from "../config/env";
 import { type Stage, STAGES } from "../runstate/keys";
 import type { RunProfile } from "../runstate/record";
 import { EXHAUSTED_SPLIT_LIMIT } from "../runstate/scripts";
+import { ackUnrecordedLine } from "./ack-unrecorded";
 import type { StageLatencies } from "./latency";
 import type { DestinationRow, UndeliveredEvent } from "./ledger";
 import { renderLostRun } from "./lost-run";
 import { budgetText, PROFILE_COLUMNS, profileLabel, profileRows, receiverText } from "./profile-text";
 import { isLostRun, type VerifyReport, type VerifyResult } from "./report";
-import type { RunPhase } from "./run-status";
 import type { Rate, TimelinePoint } from "./throughput";
 import { shortfall } from "./publish-counters";
 import { percentText } from "./verdict";
@@ -86,22 +86,9 @@ function destinationTable(rows: DestinationRow[]): string[] {
   return lines;
 }
 
-// Deliveries of events whose publish ack k6 had not written when verify read
-// the run: outside the ledger's accepted (it counts recorded acks only), so
-// shown on their own, never as unknown receipts, with why they are there.
-const ACK_UNRECORDED_WHY: Record<Exclude<RunPhase, "ended">, string> = {
-  in_progress:
-    "the run is in progress: each k6 VU keeps its publish acks and writes them about once a second, so deliveries can reach the mock first",
-  cut_short:
-    "throughput stopped (Ctrl-C, abort) before its VUs wrote these acks: Outpost accepted the events, the ledger cannot count them",
-  no_end:
-    "throughput never recorded its end (killed or crashed) before its VUs wrote these acks: Outpost accepted the events, the ledger cannot count them",
-};
-
 function ackUnrecordedRow(r: VerifyReport): string[] {
-  const n = r.ledger.totals.deliveredPublishUnrecorded;
-  if (n === 0 || r.ledger.phase === "ended") return [];
-  return [`  delivered, publish ack not recorded: ${n} (${ACK_UNRECORDED_WHY[r.ledger.phase]})`];
+  const line = ackUnrecordedLine(r);
+  return line === null ? [] : [`  ${line}`];
 }
 
 function eventList(title: string, total: number, events: UndeliveredEvent[]): string[] {

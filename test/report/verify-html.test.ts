@@ -85,6 +85,33 @@ describe("verify HTML report (Node) in Chromium", function () {
     assert.match(readFileSync(html, "utf8"), /<div class="verdict incomplete">VERDICT: INCOMPLETE \(/);
   });
 
+  it("shows deliveries whose publish ack a VU still keeps on a ledger line of their own, with why", async () => {
+    // A run in progress: events 0-3 delivered with their acks recorded, 4-6 delivered before it.
+    const now = Date.now();
+    const rec = testRunRecord("html-kept", 1, 1, {
+      startedAtMs: now,
+      warmupEndsAtMs: now,
+      plannedEndMs: now + 600_000,
+    });
+    const store = new RunStateStore(live.redis, rec.testId);
+    await store.createRunRecord(rec);
+    for (let seq = 0; seq < 7; seq++) {
+      if (seq < 4) await store.recordPublishAccepted(rec, rec.profiles[0], { seq, t0Ms: now, t2Ms: now + 2 });
+      await store.recordReceipt(rec, { destination: 0, seq, t0Ms: now, t3Ms: now + 5, signature: "ok" });
+    }
+    const html = join(dir, "kept.html");
+    assert.equal(
+      runNodeTool("verify", { ...verifyEnv(rec.testId), VERIFY_TIMEOUT: "0s", SUMMARY_HTML: html }).status,
+      99,
+    );
+    const page = readFileSync(html, "utf8");
+    assert.match(page, /VERDICT: INCOMPLETE \(run in progress\)/);
+    assert.match(
+      page,
+      /<p>Delivered, publish ack not recorded: 3 \(the run is in progress: each k6 VU keeps its publish acks/,
+    );
+  });
+
   it("shows a lost run's VOID verdict and the keys that remain", async () => {
     const html = join(dir, "lost.html");
     assert.equal(verify("html-lost", html).status, 99);
