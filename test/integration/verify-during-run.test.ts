@@ -8,7 +8,7 @@ import { renderText } from "../../src/verify/render-text";
 import type { VerifyReport } from "../../src/verify/report";
 import { verifiedReport as runVerification } from "../support/verify-result";
 import { connectRedis, withRedis } from "../support/redis-server";
-import { testRunRecord } from "../support/run-record";
+import { inProgressRunRecord, testRunRecord } from "../support/run-record";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -46,13 +46,7 @@ describe("verify while the run is still being written", function () {
     readVerifySettings({ TEST_ID: testId, REDIS_URL: live.server.url, VERIFY_TIMEOUT: "0s", VERIFY_GRACE: grace });
 
   it("reads one consistent snapshot each time: 50 reads under full-speed writes, none void, all in progress", async () => {
-    const now = Date.now();
-    const rec = testRunRecord("live1", 3, 2, {
-      startedAtMs: now,
-      warmupEndsAtMs: now,
-      plannedEndMs: now + 600_000,
-      retry: true,
-    });
+    const rec = inProgressRunRecord("live1", 3, 2, { retry: true });
     const writerStore = new RunStateStore(await connectRedis(live.server), rec.testId);
     await writerStore.createRunRecord(rec);
     const settings = verifySettings(rec.testId, "30s");

@@ -7,7 +7,7 @@ import { RunStateStore } from "../../src/runstate/store";
 import { buildBundles, ROOT } from "../support/bundle-build";
 import { k6Messages, k6UnderTest, runK6 } from "../support/k6";
 import { freePort, withRedis } from "../support/redis-server";
-import { testRunRecord } from "../support/run-record";
+import { inProgressRunRecord, testRunRecord } from "../support/run-record";
 import { publishAndDeliver } from "../support/scripted-run";
 
 interface Ran {
@@ -30,7 +30,6 @@ describe("verify outcomes and exit codes, on real k6 and in Node", function () {
     tmp = mkdtempSync(join(tmpdir(), "olt-exit-codes-"));
     await buildBundles(k6UnderTest().flavour, tmp);
     deadRedis = `redis://:hunter2@127.0.0.1:${await freePort()}`;
-    const now = Date.now();
     const runs: Array<[string, (store: RunStateStore) => Promise<void>]> = [
       ["x-pass", async () => undefined],
       // seq 3 never reaches destination 1.
@@ -58,7 +57,7 @@ describe("verify outcomes and exit codes, on real k6 and in Node", function () {
     await publishAndDeliver(lostStore, lost, 20);
     await live.redis.command(["DEL", lostStore.keys.record]);
     // Still publishing: started now, planned to end in ten minutes, no end recorded.
-    const open = testRunRecord("x-open", 1, 2, { startedAtMs: now, warmupEndsAtMs: now, plannedEndMs: now + 600_000 });
+    const open = inProgressRunRecord("x-open", 1, 2);
     const openStore = new RunStateStore(live.redis, "x-open");
     await openStore.createRunRecord(open);
     await publishAndDeliver(openStore, open, 20, { skip: (seq) => seq > 15, open: true });

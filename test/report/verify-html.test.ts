@@ -6,7 +6,7 @@ import { RunStateStore } from "../../src/runstate/store";
 import { viewInChromium } from "../support/chromium";
 import { runNodeTool } from "../support/node-tool";
 import { withRedis } from "../support/redis-server";
-import { testProfiles, testRunRecord } from "../support/run-record";
+import { inProgressRunRecord, testProfiles, testRunRecord } from "../support/run-record";
 import { reportRun } from "../support/report-run";
 import { publishAndDeliver } from "../support/scripted-run";
 
@@ -87,12 +87,8 @@ describe("verify HTML report (Node) in Chromium", function () {
 
   it("shows deliveries whose publish ack a VU still keeps on a ledger line of their own, with why", async () => {
     // A run in progress: events 0-3 delivered with their acks recorded, 4-6 delivered before it.
-    const now = Date.now();
-    const rec = testRunRecord("html-kept", 1, 1, {
-      startedAtMs: now,
-      warmupEndsAtMs: now,
-      plannedEndMs: now + 600_000,
-    });
+    const rec = inProgressRunRecord("html-kept", 1, 1);
+    const now = rec.startedAtMs;
     const store = new RunStateStore(live.redis, rec.testId);
     await store.createRunRecord(rec);
     for (let seq = 0; seq < 7; seq++) {

@@ -60,3 +60,19 @@ export function testRunRecord(
     ...over,
   };
 }
+
+// A run that started now and is still in progress (its planned end ten minutes away).
+export function inProgressRunRecord(
+  testId: string,
+  tenants: number,
+  destinationsPerTenant: number,
+  over: Partial<RunRecord> & { retry?: boolean } = {},
+): RunRecord {
+  const now = Date.now();
+  return testRunRecord(testId, tenants, destinationsPerTenant, {
+    startedAtMs: now,
+    warmupEndsAtMs: now,
+    plannedEndMs: now + 600_000,
+    ...over,
+  });
+}
