@@ -74,6 +74,8 @@ export class RecentAttempts {
       return Number.isNaN(v) ? undefined : v;
     };
     const signature = this.signatures[i];
+    const taMs = stamp(1);
+    const t0Ms = stamp(2);
     return {
       testId: this.testIds[i],
       destination: this.destinations[i],
@@ -81,8 +83,8 @@ export class RecentAttempts {
       status: this.statuses[i],
       ...(signature === undefined ? {} : { signature }),
       t3Ms: this.stamps[3 * i],
-      ...(stamp(1) === undefined ? {} : { taMs: stamp(1) }),
-      ...(stamp(2) === undefined ? {} : { t0Ms: stamp(2) }),
+      ...(taMs === undefined ? {} : { taMs }),
+      ...(t0Ms === undefined ? {} : { t0Ms }),
     };
   }
 

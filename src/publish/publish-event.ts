@@ -81,19 +81,14 @@ export interface Routing {
 
 // Compares Outpost's destination_ids with the destinations the run created for
 // the event's tenant. Fewer is explainable (a destination disabled or deleted,
-// by hand or by ALERT_AUTO_DISABLE_DESTINATION); others are not. Runs once per
-// event inside k6, whose interpreter makes every closure and array copy count:
-// plain loops only.
+// by hand or by ALERT_AUTO_DISABLE_DESTINATION); others are not. Outpost's
+// usual answer never gets here (eventOutcome reads it without parsing); runs
+// inside k6, whose interpreter makes every closure and array copy count: plain
+// loops only.
 export function routingOf(run: PublishRun, profile: ProfileLayout, seq: number, answered: string[] | null): Routing {
   const per = profile.destinationsPerTenant;
   // The tenant's first destination (identity.ts destinationIndexes), without an array per event.
   const first = profile.firstDestination + (tenantOfSeq(profile, seq) - profile.firstTenant) * per;
-  if (answered !== null && answered.length === per) {
-    // The usual answer: the tenant's destinations in the order the run created them.
-    let j = 0;
-    while (j < per && answered[j] === destinationId(run.testId, profile, first + j)) j++;
-    if (j === per) return allRouted(per);
-  }
   const expected: string[] = [];
   const routed: boolean[] = [];
   for (let j = 0; j < per; j++) {
@@ -114,8 +109,8 @@ export function routingOf(run: PublishRun, profile: ProfileLayout, seq: number, 
   return { routed, unexplained: unexpected ? "routing_unexpected" : null, mismatch: unexpected || listed < per };
 }
 
-// One shared answer per fan-out for events routed everywhere: nothing per
-// event to allocate (callers only read it).
+// One shared routing per fan-out for Outpost's usual answer: nothing per event
+// to allocate (callers only read it).
 const everywhere = new Map<number, Routing>();
 function allRouted(per: number): Routing {
   let r = everywhere.get(per);
